@@ -1,0 +1,262 @@
+/* cmd_info.c — `onnxfold info MODEL [--json]`.
+ *
+ * Human form: a short report. JSON form: one object whose fields are listed in
+ * docs/info-json.md; fields are only ever added, never renamed or removed.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char help[] =
+    "usage: onnxfold info MODEL [--json]\n"
+    "\n"
+    "Prints what MODEL holds: IR version, producer, opset imports, inputs and outputs\n"
+    "with element types and shapes (symbolic dims by name), node counts by op type\n"
+    "(also inside If/Loop/Scan bodies and functions), initializers and their bytes,\n"
+    "external data files, functions, metadata, and whether the graph passes onnxfold's\n"
+    "structural check.\n"
+    "\n"
+    "  --json   one JSON object instead (schema: docs/info-json.md)\n";
+
+static void human_bytes(char *buf, size_t n, uint64_t b)
+{
+    if (b >= (1u << 20))
+        snprintf(buf, n, "%.1f MiB", (double)b / (1 << 20));
+    else if (b >= 1024)
+        snprintf(buf, n, "%.1f KiB", (double)b / 1024);
+    else
+        snprintf(buf, n, "%" PRIu64 " B", b);
+}
+
+static void print_io_human(const onnxfold_io *io)
+{
+    printf("  %s: %s", io->name ? io->name : "", io->dtype ? io->dtype : io->kind);
+    if (io->rank < 0) {
+        printf(" [?]\n");
+        return;
+    }
+    printf(" [");
+    for (int32_t i = 0; i < io->rank; i++) {
+        if (i) printf(", ");
+        if (io->dims[i].param)
+            printf("%s", io->dims[i].param);
+        else if (io->dims[i].value >= 0)
+            printf("%" PRId64, io->dims[i].value);
+        else
+            printf("?");
+    }
+    printf("]\n");
+}
+
+static void print_human(const char *path, const onnxfold_info *in, const onnxfold_error *check)
+{
+    char buf[64];
+    printf("model: %s\n", path);
+    printf("ir_version: %" PRId64 "\n", in->ir_version);
+    printf("producer: %s %s\n", in->producer_name ? in->producer_name : "(none)",
+           in->producer_version ? in->producer_version : "");
+    printf("opsets:");
+    for (size_t i = 0; i < in->n_opsets; i++)
+        printf(" %s=%" PRId64, *in->opsets[i].domain ? in->opsets[i].domain : "ai.onnx",
+               in->opsets[i].version);
+    printf("\ninputs (%zu):\n", in->n_inputs);
+    for (size_t i = 0; i < in->n_inputs; i++) print_io_human(&in->inputs[i]);
+    printf("outputs (%zu):\n", in->n_outputs);
+    for (size_t i = 0; i < in->n_outputs; i++) print_io_human(&in->outputs[i]);
+    printf("nodes: %" PRIu64, in->n_nodes);
+    if (in->n_subgraphs)
+        printf(" (+%" PRIu64 " in %" PRIu64 " subgraphs)", in->n_nodes_subgraphs, in->n_subgraphs);
+    printf("\n");
+    for (size_t i = 0; i < in->n_op_counts; i++) {
+        const onnxfold_op_count *c = &in->op_counts[i];
+        printf("  %s%s%s %" PRIu64, c->domain, *c->domain ? ":" : "", c->op_type, c->count);
+        if (c->count_subgraphs) printf(" (+%" PRIu64 " in subgraphs)", c->count_subgraphs);
+        if (c->count_functions) printf(" (+%" PRIu64 " in functions)", c->count_functions);
+        printf("\n");
+    }
+    human_bytes(buf, sizeof buf, in->initializer_bytes);
+    printf("initializers: %" PRIu64 " (%s)\n", in->n_initializers, buf);
+    if (in->n_sparse_initializers)
+        printf("sparse initializers: %" PRIu64 "\n", in->n_sparse_initializers);
+    if (in->n_external_files) {
+        printf("external data:\n");
+        for (size_t i = 0; i < in->n_external_files; i++) {
+            human_bytes(buf, sizeof buf, in->external_files[i].size);
+            printf("  %s: %s, %" PRIu64 " tensors\n", in->external_files[i].location, buf,
+                   in->external_files[i].n_tensors);
+        }
+    }
+    if (in->n_functions) {
+        printf("functions:\n");
+        for (size_t i = 0; i < in->n_functions; i++)
+            printf("  %s:%s (%" PRIu64 " nodes)\n", in->functions[i].domain, in->functions[i].name,
+                   in->functions[i].n_nodes);
+    }
+    for (size_t i = 0; i < in->n_metadata; i++)
+        printf("metadata: %s = %s\n", in->metadata_keys[i], in->metadata_values[i]);
+    printf("check: %s\n", check->status == ONNXFOLD_OK ? "ok" : check->message);
+}
+
+static void json_io(const onnxfold_io *io)
+{
+    printf("{\"name\": ");
+    json_string(stdout, io->name);
+    printf(", \"kind\": ");
+    json_string(stdout, io->kind);
+    printf(", \"dtype\": ");
+    json_string(stdout, io->dtype);
+    printf(", \"shape\": ");
+    if (io->rank < 0) {
+        printf("null}");
+        return;
+    }
+    printf("[");
+    for (int32_t i = 0; i < io->rank; i++) {
+        if (i) printf(", ");
+        if (io->dims[i].param)
+            json_string(stdout, io->dims[i].param);
+        else if (io->dims[i].value >= 0)
+            printf("%" PRId64, io->dims[i].value);
+        else
+            printf("null");
+    }
+    printf("]}");
+}
+
+static void json_ios(const char *key, const onnxfold_io *ios, size_t n)
+{
+    printf("  \"%s\": [", key);
+    for (size_t i = 0; i < n; i++) {
+        printf(i ? ",\n    " : "\n    ");
+        json_io(&ios[i]);
+    }
+    printf(n ? "\n  ],\n" : "],\n");
+}
+
+static void json_int_or_null(int64_t v)
+{
+    if (v < 0)
+        printf("null");
+    else
+        printf("%" PRId64, v);
+}
+
+static void print_json(const char *path, const onnxfold_info *in, const onnxfold_error *check)
+{
+    printf("{\n  \"file\": ");
+    json_string(stdout, path);
+    printf(",\n  \"ir_version\": ");
+    json_int_or_null(in->ir_version);
+    printf(",\n  \"producer_name\": ");
+    json_string(stdout, in->producer_name);
+    printf(",\n  \"producer_version\": ");
+    json_string(stdout, in->producer_version);
+    printf(",\n  \"domain\": ");
+    json_string(stdout, in->domain);
+    printf(",\n  \"model_version\": ");
+    json_int_or_null(in->model_version);
+    printf(",\n  \"graph_name\": ");
+    json_string(stdout, in->graph_name);
+    printf(",\n  \"opset_import\": [");
+    for (size_t i = 0; i < in->n_opsets; i++) {
+        printf(i ? ", " : "");
+        printf("{\"domain\": ");
+        json_string(stdout, in->opsets[i].domain);
+        printf(", \"version\": ");
+        json_int_or_null(in->opsets[i].version);
+        printf("}");
+    }
+    printf("],\n");
+    json_ios("inputs", in->inputs, in->n_inputs);
+    json_ios("outputs", in->outputs, in->n_outputs);
+    printf("  \"nodes\": {\"main_graph\": %" PRIu64 ", \"in_subgraphs\": %" PRIu64
+           ", \"subgraphs\": %" PRIu64 "},\n",
+           in->n_nodes, in->n_nodes_subgraphs, in->n_subgraphs);
+    printf("  \"op_counts\": [");
+    for (size_t i = 0; i < in->n_op_counts; i++) {
+        const onnxfold_op_count *c = &in->op_counts[i];
+        printf(i ? ",\n    " : "\n    ");
+        printf("{\"domain\": ");
+        json_string(stdout, c->domain);
+        printf(", \"op_type\": ");
+        json_string(stdout, c->op_type);
+        printf(", \"count\": %" PRIu64 ", \"in_subgraphs\": %" PRIu64 ", \"in_functions\": %" PRIu64
+               "}",
+               c->count, c->count_subgraphs, c->count_functions);
+    }
+    printf(in->n_op_counts ? "\n  ],\n" : "],\n");
+    printf("  \"initializers\": {\"count\": %" PRIu64 ", \"bytes\": %" PRIu64 "},\n",
+           in->n_initializers, in->initializer_bytes);
+    printf("  \"sparse_initializers\": %" PRIu64 ",\n", in->n_sparse_initializers);
+    printf("  \"external_data\": [");
+    for (size_t i = 0; i < in->n_external_files; i++) {
+        const onnxfold_external_file *f = &in->external_files[i];
+        printf(i ? ", " : "");
+        printf("{\"location\": ");
+        json_string(stdout, f->location);
+        printf(", \"size\": %" PRIu64 ", \"tensors\": %" PRIu64 ", \"bytes\": %" PRIu64 "}",
+               f->size, f->n_tensors, f->bytes);
+    }
+    printf("],\n  \"functions\": [");
+    for (size_t i = 0; i < in->n_functions; i++) {
+        printf(i ? ", " : "");
+        printf("{\"domain\": ");
+        json_string(stdout, in->functions[i].domain);
+        printf(", \"name\": ");
+        json_string(stdout, in->functions[i].name);
+        printf(", \"nodes\": %" PRIu64 "}", in->functions[i].n_nodes);
+    }
+    printf("],\n  \"metadata\": [");
+    for (size_t i = 0; i < in->n_metadata; i++) {
+        printf(i ? ", " : "");
+        printf("{\"key\": ");
+        json_string(stdout, in->metadata_keys[i]);
+        printf(", \"value\": ");
+        json_string(stdout, in->metadata_values[i]);
+        printf("}");
+    }
+    printf("],\n  \"check\": {\"ok\": %s, \"message\": ",
+           check->status == ONNXFOLD_OK ? "true" : "false");
+    json_string(stdout, check->status == ONNXFOLD_OK ? "" : check->message);
+    printf("}\n}\n");
+}
+
+int cli_info(int argc, char **argv)
+{
+    const char *path = NULL;
+    int json = 0;
+    for (int i = 0; i < argc; i++) {
+        if (cli_is_help(argv[i])) {
+            fputs(help, stdout);
+            return CLI_OK;
+        } else if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            return cli_error("info: unknown option '%s' (see 'onnxfold info --help')", argv[i]);
+        } else if (!path) {
+            path = argv[i];
+        } else {
+            return cli_error("info: more than one MODEL given ('%s')", argv[i]);
+        }
+    }
+    if (!path) return cli_error("info: no MODEL given (see 'onnxfold info --help')");
+    onnxfold_error err;
+    onnxfold_model *m;
+    if (onnxfold_model_load(path, &m, &err) != ONNXFOLD_OK) return cli_error("%s", err.message);
+    onnxfold_info *in;
+    if (onnxfold_model_info(m, &in, &err) != ONNXFOLD_OK) {
+        onnxfold_model_free(m);
+        return cli_error("%s: %s", path, err.message);
+    }
+    onnxfold_error check;
+    (void)onnxfold_model_verify(m, &check);
+    if (json)
+        print_json(path, in, &check);
+    else
+        print_human(path, in, &check);
+    onnxfold_info_free(in);
+    onnxfold_model_free(m);
+    if (fflush(stdout) != 0) return cli_error("info: cannot write output");
+    return CLI_OK;
+}

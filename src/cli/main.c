@@ -1,0 +1,58 @@
+/* main.c — onnxfold's entry point: dispatches to a subcommand. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char usage[] =
+    "usage: onnxfold COMMAND [ARGS]\n"
+    "\n"
+    "Prepares ONNX models for constrained back ends (zkML provers, edge devices).\n"
+    "\n"
+    "commands:\n"
+    "  info MODEL [--json]           what a model holds: IR version, opsets, inputs and\n"
+    "                                outputs, node counts by op, initializers, external data\n"
+    "  convert IN OUT [options]      load and save (lossless); move weights into or out of\n"
+    "                                external data\n"
+    "\n"
+    "Run 'onnxfold COMMAND --help' for a command's options.\n"
+    "Exit status: 0 success, 2 bad usage or bad input (the message names the file).\n";
+
+int cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("onnxfold: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return CLI_FAIL;
+}
+
+int cli_is_help(const char *arg)
+{
+    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return CLI_FAIL;
+    }
+    const char *cmd = argv[1];
+    if (cli_is_help(cmd) || strcmp(cmd, "help") == 0) {
+        fputs(usage, stdout);
+        return CLI_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("onnxfold %s\n", ONNXFOLD_VERSION);
+        return CLI_OK;
+    }
+    if (strcmp(cmd, "info") == 0) return cli_info(argc - 2, argv + 2);
+    if (strcmp(cmd, "convert") == 0) return cli_convert(argc - 2, argv + 2);
+    cli_error("unknown command '%s'", cmd);
+    fputs(usage, stderr);
+    return CLI_FAIL;
+}

@@ -1,0 +1,496 @@
+/* ir.h — onnxfold's graph IR: the model as passes, kernels and the saver see it.
+ *
+ * The IR mirrors everything an ONNX model says, so that load then save loses
+ * nothing, and adds what protobuf structs lack: every value knows its producer
+ * and its consumers (use lists), names are hashed per graph, nodes form a
+ * doubly linked list in topological order, and subgraphs (If/Loop/Scan bodies)
+ * point at their owner and resolve outer-scope names to the outer value itself.
+ *
+ * Ownership: every object and string belongs to the model's arena; tensor
+ * payloads are either arena bytes or views into data the model keeps alive
+ * (see ir_payload). Nothing is freed piecemeal: passes unlink.
+ * Strings are NUL-terminated; NULL means "absent" and "" means "present and
+ * empty" (ONNX uses proto2, where the difference is part of the model).
+ * Fields the IR does not interpret are kept as opaque encoded fields
+ * (ir_extras) and written back as they came.
+ *
+ * Mutate graphs only through the functions below (ir/graph.c), which keep use
+ * lists, producers and the name index right. ir_verify checks the invariants.
+ */
+#ifndef ONNXFOLD_IR_IR_H
+#define ONNXFOLD_IR_IR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/status.h"
+#include "base/strmap.h"
+
+typedef struct ir_model ir_model;
+typedef struct ir_graph ir_graph;
+typedef struct ir_node ir_node;
+typedef struct ir_value ir_value;
+typedef struct ir_tensor ir_tensor;
+typedef struct ir_type ir_type;
+
+/* ---- carried-through fields ------------------------------------------- */
+
+/* One encoded protobuf field kept verbatim: a field the schema does not know
+ * (from a newer ONNX), or one the IR does not interpret (training_info,
+ * device configurations, quantization annotations, tensor segments). `data`
+ * holds what follows the tag on the wire, as protobuf-c's unknown fields do:
+ * for length-delimited fields, the varint length and then the bytes. */
+typedef struct ir_raw_field {
+    uint32_t tag;      /* field number */
+    uint8_t wire_type; /* protobuf wire type */
+    size_t len;
+    const uint8_t *data;
+} ir_raw_field;
+
+typedef struct ir_extras {
+    uint32_t n;
+    ir_raw_field *fields;
+} ir_extras;
+
+typedef struct ir_bytes {
+    size_t len;
+    const uint8_t *data;
+} ir_bytes;
+
+/* StringStringEntryProto lists: metadata_props, external_data, bindings. */
+typedef struct ir_prop {
+    const char *key, *value;
+    ir_extras extras;
+} ir_prop;
+
+typedef struct ir_props {
+    uint32_t n;
+    ir_prop *items;
+} ir_props;
+
+typedef struct ir_opset {
+    const char *domain; /* NULL absent, "" the default ai.onnx domain */
+    bool has_version;
+    int64_t version;
+    ir_extras extras;
+} ir_opset;
+
+typedef struct ir_opsets {
+    uint32_t n;
+    ir_opset *items;
+} ir_opsets;
+
+/* ---- data types ---------------------------------------------------------- */
+
+typedef enum ir_dtype {
+    IR_DTYPE_UNDEFINED = 0,
+    IR_DTYPE_FLOAT = 1,
+    IR_DTYPE_UINT8 = 2,
+    IR_DTYPE_INT8 = 3,
+    IR_DTYPE_UINT16 = 4,
+    IR_DTYPE_INT16 = 5,
+    IR_DTYPE_INT32 = 6,
+    IR_DTYPE_INT64 = 7,
+    IR_DTYPE_STRING = 8,
+    IR_DTYPE_BOOL = 9,
+    IR_DTYPE_FLOAT16 = 10,
+    IR_DTYPE_DOUBLE = 11,
+    IR_DTYPE_UINT32 = 12,
+    IR_DTYPE_UINT64 = 13,
+    IR_DTYPE_COMPLEX64 = 14,
+    IR_DTYPE_COMPLEX128 = 15,
+    IR_DTYPE_BFLOAT16 = 16,
+    IR_DTYPE_FLOAT8E4M3FN = 17,
+    IR_DTYPE_FLOAT8E4M3FNUZ = 18,
+    IR_DTYPE_FLOAT8E5M2 = 19,
+    IR_DTYPE_FLOAT8E5M2FNUZ = 20,
+    IR_DTYPE_UINT4 = 21,
+    IR_DTYPE_INT4 = 22,
+    IR_DTYPE_FLOAT4E2M1 = 23,
+    IR_DTYPE_FLOAT8E8M0 = 24,
+    IR_DTYPE_UINT2 = 25,
+    IR_DTYPE_INT2 = 26,
+    IR_DTYPE_COUNT
+} ir_dtype;
+
+/* Which TensorProto typed field holds elements of a dtype when raw_data is
+ * not used (the ONNX rules: small ints, bool, float16 and float8 in int32_data). */
+typedef enum ir_typed_field {
+    IR_FIELD_NONE = 0,
+    IR_FIELD_FLOAT,
+    IR_FIELD_INT32,
+    IR_FIELD_STRING,
+    IR_FIELD_INT64,
+    IR_FIELD_DOUBLE,
+    IR_FIELD_UINT64
+} ir_typed_field;
+
+typedef struct ir_dtype_info {
+    const char *name;     /* "float", "int64", ... as ONNX spells them in docs */
+    uint32_t bits;        /* bits per element in raw_data (4 for int4, 2 for int2) */
+    ir_typed_field field; /* typed field for non-raw storage */
+    uint32_t per_field;   /* elements per typed-field entry (2 for complex, int4 packing) */
+} ir_dtype_info;
+
+bool ir_dtype_known(int32_t dtype);
+/* Table entry for a known dtype; for unknown ones an entry named "unknown". */
+const ir_dtype_info *ir_dtype_get(int32_t dtype);
+
+/* ---- tensors --------------------------------------------------------------- */
+
+/* Where an external tensor's bytes are: a file of the model's external data
+ * table, an offset and a length. The file stays open while the model lives. */
+typedef struct ir_external_ref {
+    uint32_t file; /* index into model->ext_files */
+    uint64_t offset, length;
+} ir_external_ref;
+
+typedef struct ir_tensor {
+    const char *name, *doc_string;
+    bool has_data_type;
+    int32_t data_type;
+    uint32_t rank;
+    int64_t *dims;
+    /* Payload fields exactly as stored (all may be present in odd files). */
+    bool has_raw_data;
+    ir_bytes raw_data;
+    size_t n_float_data;
+    const float *float_data;
+    size_t n_int32_data;
+    const int32_t *int32_data;
+    size_t n_string_data;
+    ir_bytes *string_data;
+    size_t n_int64_data;
+    const int64_t *int64_data;
+    size_t n_double_data;
+    const double *double_data;
+    size_t n_uint64_data;
+    const uint64_t *uint64_data;
+    bool has_data_location;
+    int32_t data_location; /* 1 = EXTERNAL */
+    ir_props external_data;
+    ir_props metadata;
+    ir_extras extras; /* segment and unknown fields */
+    /* Resolved external payload, when data_location is EXTERNAL. */
+    bool is_external;
+    ir_external_ref ext;
+} ir_tensor;
+
+typedef struct ir_sparse_tensor {
+    ir_tensor *values, *indices; /* NULL when absent */
+    uint32_t rank;
+    int64_t *dims;
+    ir_extras extras;
+} ir_sparse_tensor;
+
+/* Number of elements (1 for rank 0). Fails on a negative dim or overflow. */
+base_status ir_tensor_numel(const ir_tensor *t, int64_t *numel, base_diag *d) BASE_MUST_CHECK;
+/* Bytes the payload takes in raw (packed little-endian) form; not for strings. */
+base_status ir_tensor_raw_size(const ir_tensor *t, uint64_t *bytes, base_diag *d) BASE_MUST_CHECK;
+/* Checks that the payload agrees with dims and data_type (lengths, known dtype,
+ * external range inside its file). Names the tensor in the diagnostic. */
+base_status ir_tensor_validate(const ir_model *m, const ir_tensor *t, base_diag *d) BASE_MUST_CHECK;
+/* The payload as packed little-endian bytes (raw layout), whatever field it is
+ * stored in; typed fields are converted once into arena memory, external data
+ * is mapped. *out stays valid while the model lives. Strings are refused. */
+base_status ir_tensor_bytes(ir_model *m, const ir_tensor *t, ir_bytes *out,
+                            base_diag *d) BASE_MUST_CHECK;
+/* Element i as double / int64 (any numeric dtype; int4/uint4/float16/bf16
+ * decoded). For tests and small constant reads, not for kernels. */
+base_status ir_tensor_get_f64(ir_model *m, const ir_tensor *t, int64_t i, double *v,
+                              base_diag *d) BASE_MUST_CHECK;
+base_status ir_tensor_get_i64(ir_model *m, const ir_tensor *t, int64_t i, int64_t *v,
+                              base_diag *d) BASE_MUST_CHECK;
+
+/* ---- types ------------------------------------------------------------------ */
+
+typedef enum ir_dim_kind { IR_DIM_NONE = 0, IR_DIM_VALUE, IR_DIM_PARAM } ir_dim_kind;
+
+typedef struct ir_dim {
+    ir_dim_kind kind;
+    int64_t value;     /* IR_DIM_VALUE */
+    const char *param; /* IR_DIM_PARAM: symbolic name */
+    const char *denotation;
+    ir_extras extras;
+} ir_dim;
+
+typedef struct ir_shape {
+    uint32_t rank;
+    ir_dim *dims;
+    ir_extras extras;
+} ir_shape;
+
+typedef enum ir_type_kind {
+    IR_TYPE_NONE = 0,
+    IR_TYPE_TENSOR,
+    IR_TYPE_SEQUENCE,
+    IR_TYPE_MAP,
+    IR_TYPE_OPAQUE,
+    IR_TYPE_SPARSE_TENSOR,
+    IR_TYPE_OPTIONAL
+} ir_type_kind;
+
+struct ir_type {
+    ir_type_kind kind;
+    /* TENSOR, SPARSE_TENSOR: element type and shape (has_shape false = unknown rank) */
+    bool has_elem_type;
+    int32_t elem_type;
+    bool has_shape;
+    ir_shape shape;
+    /* SEQUENCE, OPTIONAL: elem; MAP: key_type and value (elem) */
+    ir_type *elem;
+    bool has_key_type;
+    int32_t key_type;
+    /* OPAQUE */
+    const char *opaque_domain, *opaque_name;
+    ir_extras inner_extras; /* unknown fields of the kind-specific message */
+    const char *denotation;
+    ir_extras extras;
+};
+
+/* ValueInfoProto: a name with an optional type, as listed in graph inputs,
+ * outputs and value_info (or a function's value_info). */
+typedef struct ir_value_info {
+    ir_value *value;
+    const char *name; /* as written; equals value->name unless the value was renamed */
+    ir_type *type;    /* NULL when absent */
+    const char *doc_string;
+    ir_props metadata;
+    ir_extras extras;
+} ir_value_info;
+
+typedef struct ir_value_infos {
+    uint32_t n, cap;
+    ir_value_info *items;
+} ir_value_infos;
+
+/* ---- attributes ------------------------------------------------------------- */
+
+typedef enum ir_attr_type {
+    IR_ATTR_UNDEFINED = 0,
+    IR_ATTR_FLOAT = 1,
+    IR_ATTR_INT = 2,
+    IR_ATTR_STRING = 3,
+    IR_ATTR_TENSOR = 4,
+    IR_ATTR_GRAPH = 5,
+    IR_ATTR_FLOATS = 6,
+    IR_ATTR_INTS = 7,
+    IR_ATTR_STRINGS = 8,
+    IR_ATTR_TENSORS = 9,
+    IR_ATTR_GRAPHS = 10,
+    IR_ATTR_SPARSE_TENSOR = 11,
+    IR_ATTR_SPARSE_TENSORS = 12,
+    IR_ATTR_TYPE_PROTO = 13,
+    IR_ATTR_TYPE_PROTOS = 14
+} ir_attr_type;
+
+typedef struct ir_attr {
+    const char *name, *ref_attr_name, *doc_string;
+    bool has_type;
+    int32_t type; /* ir_attr_type */
+    bool has_f, has_i, has_s;
+    float f;
+    int64_t i;
+    ir_bytes s;
+    ir_tensor *t;
+    ir_graph *g;
+    ir_sparse_tensor *sparse_tensor;
+    ir_type *tp;
+    size_t n_floats, n_ints, n_strings, n_tensors, n_graphs, n_sparse_tensors, n_type_protos;
+    float *floats;
+    int64_t *ints;
+    ir_bytes *strings;
+    ir_tensor **tensors;
+    ir_graph **graphs;
+    ir_sparse_tensor **sparse_tensors;
+    ir_type **type_protos;
+    ir_extras extras;
+} ir_attr;
+
+/* ---- values, nodes, graphs -------------------------------------------------- */
+
+typedef struct ir_use {
+    ir_node *node; /* consumer; may sit in a subgraph of the value's graph */
+    uint32_t slot; /* input index */
+} ir_use;
+
+struct ir_value {
+    const char *name;
+    ir_graph *graph;        /* the graph that defines (or first referenced) it */
+    ir_node *producer;      /* NULL for graph inputs, initializers, undefined names */
+    uint32_t producer_slot; /* output index in producer */
+    ir_tensor *init;        /* initializer, when it is one */
+    ir_sparse_tensor *sparse_init;
+    bool is_input;      /* listed in graph.input (an initializer that is also an
+                           input is overridable, so not a constant) */
+    uint32_t n_outputs; /* how many graph.output entries name it */
+    bool undefined;     /* referenced but defined nowhere in reach */
+    bool duplicate;     /* a second definition of a name (SSA violation); not indexed */
+    uint32_t n_uses, cap_uses;
+    ir_use *uses;
+};
+
+struct ir_node {
+    ir_node *prev, *next;
+    ir_graph *graph;
+    const char *name, *op_type, *domain, *overload, *doc_string;
+    uint32_t n_inputs, n_outputs;
+    ir_value **inputs;  /* NULL entry: absent optional input ("") */
+    ir_value **outputs; /* NULL entry: absent optional output ("") */
+    uint32_t n_attrs;
+    ir_attr *attrs;
+    ir_props metadata;
+    ir_extras extras; /* device_configurations and unknown fields */
+    uint32_t order;   /* scratch for order checks: position in the list */
+};
+
+struct ir_graph {
+    ir_model *model;
+    ir_graph *parent;      /* enclosing graph for subgraphs, else NULL */
+    ir_node *owner;        /* node whose attribute holds this graph, else NULL */
+    bool is_function_body; /* a FunctionProto's body: inputs/outputs are bare names */
+    const char *name, *doc_string;
+    ir_node *first, *last;
+    size_t n_nodes;
+    ir_value_infos inputs, outputs, value_info;
+    uint32_t n_inits, cap_inits;
+    ir_value **inits; /* initializer values, in file order */
+    uint32_t n_sparse_inits, cap_sparse_inits;
+    ir_value **sparse_inits;
+    ir_props metadata;
+    ir_extras extras;  /* quantization_annotation and unknown fields */
+    base_strmap names; /* name -> ir_value defined (or first referenced) here */
+    uint32_t n_duplicates;
+    const char *first_duplicate; /* name of the first duplicate definition */
+};
+
+typedef struct ir_function {
+    const char *name, *domain, *overload, *doc_string;
+    uint32_t n_attribute_names;
+    const char **attribute_names;
+    uint32_t n_attribute_protos;
+    ir_attr *attribute_protos;
+    ir_opsets opsets;
+    ir_graph *body; /* inputs/outputs: the function's formal names, untyped */
+    ir_props metadata;
+    ir_extras extras;
+} ir_function;
+
+typedef struct ir_ext_file {
+    char *location; /* as written in the model */
+    char *path;     /* resolved, inside the model's folder */
+    int fd;
+    uint64_t size;
+    const uint8_t *map; /* mapped on first use, else NULL */
+} ir_ext_file;
+
+struct ir_model {
+    base_arena arena;      /* IR objects and small payloads */
+    base_arena data_arena; /* large payloads borrowed from the loader */
+    uint64_t name_counter; /* suffix for fresh names */
+    bool has_ir_version, has_model_version;
+    int64_t ir_version, model_version;
+    const char *producer_name, *producer_version, *domain, *doc_string;
+    ir_graph *graph; /* NULL when the model has none */
+    ir_opsets opsets;
+    ir_props metadata;
+    uint32_t n_functions;
+    ir_function *functions;
+    ir_extras extras;      /* training_info, configuration and unknown fields */
+    base_strmap all_names; /* every value name defined anywhere, for fresh names */
+    uint32_t n_graphs, cap_graphs;
+    ir_graph **graphs; /* every graph ever created, for freeing (malloc'ed) */
+    char *base_dir;    /* folder external data is resolved against (malloc'ed) */
+    uint32_t n_ext_files, cap_ext_files;
+    ir_ext_file *ext_files; /* malloc'ed */
+};
+
+/* ---- model ------------------------------------------------------------------ */
+
+ir_model *ir_model_new(void);
+void ir_model_free(ir_model *m);
+ir_graph *ir_graph_new(ir_model *m, ir_graph *parent, ir_node *owner);
+/* Arena helpers bound to the model; NULL when out of memory. */
+void *ir_alloc(ir_model *m, size_t size);
+const char *ir_strdup(ir_model *m, const char *s);
+
+/* Opset version the model imports for a domain ("" or "ai.onnx" for the
+ * default); -1 when not imported. */
+int64_t ir_model_opset(const ir_model *m, const char *domain);
+
+/* ---- name lookup ------------------------------------------------------------ */
+
+/* The value a name denotes in graph g: defined in g or, for subgraphs, in an
+ * enclosing graph (innermost first). NULL when nothing in reach has it. */
+ir_value *ir_graph_lookup(const ir_graph *g, const char *name);
+/* The value named `name` defined or referenced in g itself. */
+ir_value *ir_graph_find_local(const ir_graph *g, const char *name);
+
+/* ---- building and mutation -------------------------------------------------- */
+
+/* A new value named `name` in g (a fresh unique name derived from `name` when
+ * it is taken anywhere in reach). */
+ir_value *ir_value_new(ir_graph *g, const char *name);
+/* The value `name` refers to from g, creating an undefined local one if none. */
+ir_value *ir_graph_ref(ir_graph *g, const char *name);
+/* Defines a value named `name` in g as a definition site (node output, input,
+ * initializer). A second definition of a name gets a separate, unindexed value
+ * marked duplicate, so the verifier reports it and nothing is lost. */
+ir_value *ir_graph_define(ir_graph *g, const char *name);
+
+/* A new node (inputs/outputs all absent), not yet linked. */
+ir_node *ir_node_new(ir_graph *g, const char *op_type, const char *domain, uint32_t n_inputs,
+                     uint32_t n_outputs);
+void ir_node_append(ir_graph *g, ir_node *n);
+void ir_node_insert_before(ir_node *before, ir_node *n);
+/* Sets input `slot` to v (NULL: absent), updating both use lists. */
+base_status ir_node_set_input(ir_node *n, uint32_t slot, ir_value *v) BASE_MUST_CHECK;
+/* Makes v the value of output `slot` (v must have no producer). */
+void ir_node_set_output(ir_node *n, uint32_t slot, ir_value *v);
+/* Unlinks n from its graph and drops its input uses. Its outputs keep their
+ * names but lose their producer; callers first move uses away from them. */
+void ir_node_unlink(ir_node *n);
+/* Points every use of `from` (nodes, subgraph nodes) at `to`. Graph outputs
+ * are not uses: they keep their names (see ir_value_rename). */
+base_status ir_value_replace_uses(ir_value *from, ir_value *to) BASE_MUST_CHECK;
+/* Renames v, updating the name index and the graph input/output/value_info
+ * entries that name it. Fails when the new name is taken. */
+base_status ir_value_rename(ir_value *v, const char *name, base_diag *d) BASE_MUST_CHECK;
+/* Adds t as an initializer of g (named t->name) and returns its value. */
+ir_value *ir_graph_add_initializer(ir_graph *g, ir_tensor *t);
+/* Removes an initializer value that nothing uses. */
+base_status ir_graph_remove_initializer(ir_graph *g, ir_value *v, base_diag *d) BASE_MUST_CHECK;
+/* Appends an entry to a value_info list. */
+base_status ir_value_infos_push(ir_model *m, ir_value_infos *list,
+                                ir_value_info vi) BASE_MUST_CHECK;
+
+/* Calls fn for every graph in the model (main graph, every subgraph at any
+ * depth, every function body), parents before children. */
+typedef void (*ir_graph_fn)(ir_graph *g, void *ctx);
+void ir_model_for_each_graph(ir_model *m, ir_graph_fn fn, void *ctx);
+/* Same for one graph and the subgraphs below it. */
+void ir_graph_for_each(ir_graph *g, ir_graph_fn fn, void *ctx);
+
+/* Calls fn for every tensor of the model: initializers, sparse initializer
+ * parts, attribute tensors (also in subgraphs and function bodies). Stops at
+ * the first failure and returns it. */
+typedef enum ir_tensor_role {
+    IR_TENSOR_INITIALIZER,
+    IR_TENSOR_SPARSE_PART,
+    IR_TENSOR_ATTRIBUTE
+} ir_tensor_role;
+typedef base_status (*ir_tensor_fn)(ir_tensor *t, ir_tensor_role role, void *ctx);
+base_status ir_model_for_each_tensor(ir_model *m, ir_tensor_fn fn, void *ctx) BASE_MUST_CHECK;
+
+/* ---- verifier --------------------------------------------------------------- */
+
+/* Checks the invariants: unique (SSA) names, every node input defined (graph
+ * input, initializer, earlier node output, or outer-scope name), topological
+ * order, graph outputs defined, use lists and producers consistent with the
+ * nodes, recursively into subgraphs and function bodies. The first violation
+ * is described in d (node name and op, value name). */
+base_status ir_verify(ir_model *m, base_diag *d) BASE_MUST_CHECK;
+
+#endif

@@ -1,0 +1,55 @@
+/* pb.h — reading and writing ONNX files: the only door between protobuf and the IR.
+ *
+ * pb_load_* unpacks with protobuf-c through arenas (large payloads land in the
+ * model's data arena and are borrowed by the IR, small ones are copied), turns
+ * the message tree into IR, frees the tree, and checks every tensor against
+ * its dims and type. External data is resolved inside the model's folder and
+ * mapped lazily. pb_save_file streams the packed model to a temporary file and
+ * renames it into place; tensors can go to (or come from) an external data
+ * file, copied file to file when unchanged.
+ *
+ * Errors name the file and, where there is one, the tensor or node.
+ */
+#ifndef ONNXFOLD_PROTO_PB_H
+#define ONNXFOLD_PROTO_PB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/status.h"
+#include "ir/ir.h"
+
+/* Deepest message nesting accepted; deeper files are refused before unpacking
+ * so that neither protobuf-c nor the IR converters can run out of stack. */
+#define PB_MAX_DEPTH 200
+
+base_status pb_load_file(const char *path, ir_model **out, base_diag *d) BASE_MUST_CHECK;
+/* `base_dir` resolves external data (NULL: external data is refused);
+ * `label` names the input in messages. The bytes are not kept. */
+base_status pb_load_memory(const void *data, size_t size, const char *base_dir, const char *label,
+                           ir_model **out, base_diag *d) BASE_MUST_CHECK;
+
+typedef enum pb_external_mode {
+    PB_EXTERNAL_KEEP = 0, /* tensors external in the input stay external (file OUT.data) */
+    PB_EXTERNAL_INTERNAL, /* every tensor inline (fails past 2 GiB) */
+    PB_EXTERNAL_FILE      /* tensors of threshold bytes or more go to external_file */
+} pb_external_mode;
+
+typedef struct pb_save_options {
+    pb_external_mode mode;
+    const char *external_file; /* relative to the output's folder; KEEP: default OUT.data */
+    uint64_t threshold;        /* PB_EXTERNAL_FILE: minimum payload bytes to externalise */
+    bool replace_input_data;   /* allow the data file to replace one the model reads from
+                                  (in-place rewrite); refused otherwise */
+} pb_save_options;
+
+#define PB_DEFAULT_THRESHOLD 1024u
+
+base_status pb_save_file(ir_model *m, const char *path, const pb_save_options *opts,
+                         base_diag *d) BASE_MUST_CHECK;
+
+/* Encodes the model to a malloc'ed buffer (tensors inline). For tests and the fuzzer. */
+base_status pb_save_memory(ir_model *m, uint8_t **data, size_t *size, base_diag *d) BASE_MUST_CHECK;
+
+#endif

@@ -1,0 +1,735 @@
+/* save.c — IR to ONNX bytes, streamed.
+ *
+ * Builds protobuf-c messages that point into the IR (no payload is copied),
+ * checks the 2 GiB protobuf limit, then packs straight into a buffered file
+ * writer: the encoded model is never whole in memory. Carried-through fields
+ * (ir_extras) are emitted as protobuf-c unknown fields, byte for byte.
+ *
+ * External data: tensors chosen by the options are written to one data file
+ * next to the model (aligned offsets; unchanged external payloads are copied
+ * file to file), their TensorProto gets data_location EXTERNAL and fresh
+ * location/offset/length entries (other keys kept, a stale checksum dropped).
+ * The data file is committed before the model, so a model never names data
+ * that is not there.
+ */
+#include "proto/pb_internal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/file.h"
+
+#define PB_MAX_MESSAGE ((size_t)INT32_MAX)
+
+typedef struct save_ctx {
+    ir_model *m;
+    base_arena a;
+    base_diag *d;
+    bool failed;
+    pb_external_mode mode;
+    uint64_t threshold;
+    base_outfile data_out;
+    bool data_open;
+    const char *data_path;     /* full path of the data file */
+    const char *data_location; /* as written in the model */
+    uint64_t data_offset;
+} save_ctx;
+
+static char empty_string[] = "";
+
+static bool fail(save_ctx *c, base_status st)
+{
+    if (!c->failed && st == BASE_ERR_NOMEM) base_diag_set(c->d, st, "out of memory");
+    c->failed = true;
+    return false;
+}
+
+static void *alloc(save_ctx *c, size_t n, size_t size)
+{
+    if (n == 0) return NULL;
+    void *p = base_arena_calloc(&c->a, n, size);
+    if (!p) fail(c, BASE_ERR_NOMEM);
+    return p;
+}
+
+static char *s(const char *str)
+{
+    return (char *)str;
+}
+
+static void set_extras(save_ctx *c, ProtobufCMessage *msg, const ir_extras *e)
+{
+    if (!e->n) return;
+    ProtobufCMessageUnknownField *u = alloc(c, e->n, sizeof *u);
+    if (!u) return;
+    for (uint32_t i = 0; i < e->n; i++) {
+        u[i].tag = e->fields[i].tag;
+        u[i].wire_type = (ProtobufCWireType)e->fields[i].wire_type;
+        u[i].len = e->fields[i].len;
+        u[i].data = (uint8_t *)e->fields[i].data;
+    }
+    msg->n_unknown_fields = e->n;
+    msg->unknown_fields = u;
+}
+
+static Onnx__StringStringEntryProto *prop(save_ctx *c, const char *k, const char *v,
+                                          const ir_extras *e)
+{
+    Onnx__StringStringEntryProto *p = alloc(c, 1, sizeof *p);
+    if (!p) return NULL;
+    onnx__string_string_entry_proto__init(p);
+    p->key = s(k);
+    p->value = s(v);
+    if (e) set_extras(c, &p->base, e);
+    return p;
+}
+
+static Onnx__StringStringEntryProto **props(save_ctx *c, const ir_props *in, size_t *n)
+{
+    *n = in->n;
+    Onnx__StringStringEntryProto **out = alloc(c, in->n, sizeof *out);
+    for (uint32_t i = 0; out && i < in->n; i++)
+        out[i] = prop(c, in->items[i].key, in->items[i].value, &in->items[i].extras);
+    return out;
+}
+
+static Onnx__OperatorSetIdProto **opsets(save_ctx *c, const ir_opsets *in, size_t *n)
+{
+    *n = in->n;
+    Onnx__OperatorSetIdProto **out = alloc(c, in->n, sizeof *out);
+    for (uint32_t i = 0; out && i < in->n; i++) {
+        Onnx__OperatorSetIdProto *o = alloc(c, 1, sizeof *o);
+        if (!o) return out;
+        onnx__operator_set_id_proto__init(o);
+        o->domain = s(in->items[i].domain);
+        o->has_version = in->items[i].has_version;
+        o->version = in->items[i].version;
+        set_extras(c, &o->base, &in->items[i].extras);
+        out[i] = o;
+    }
+    return out;
+}
+
+static ProtobufCBinaryData *bytes_list(save_ctx *c, size_t n, const ir_bytes *in)
+{
+    ProtobufCBinaryData *out = alloc(c, n, sizeof *out);
+    for (size_t i = 0; out && i < n; i++)
+        out[i] = (ProtobufCBinaryData){in[i].len, (uint8_t *)in[i].data};
+    return out;
+}
+
+/* ---- external data ----------------------------------------------------------- */
+
+static bool data_open(save_ctx *c)
+{
+    if (c->data_open) return true;
+    base_status st = base_outfile_open(&c->data_out, c->data_path, c->d);
+    if (st != BASE_OK) return fail(c, st);
+    c->data_open = true;
+    return true;
+}
+
+/* Appends t's payload to the data file; returns its offset. */
+static bool data_append(save_ctx *c, const ir_tensor *t, uint64_t size, uint64_t *offset)
+{
+    if (!data_open(c)) return false;
+    uint64_t align = size >= 4096 ? 4096 : 64;
+    uint64_t pad = (align - c->data_offset % align) % align;
+    static const uint8_t zeros[4096];
+    base_outfile_write(&c->data_out, zeros, (size_t)pad);
+    c->data_offset += pad;
+    *offset = c->data_offset;
+    if (t->is_external) {
+        const ir_ext_file *f = &c->m->ext_files[t->ext.file];
+        base_outfile_copy_from(&c->data_out, f->fd, t->ext.offset, size);
+    } else {
+        ir_bytes b;
+        base_status st = ir_tensor_bytes(c->m, t, &b, c->d);
+        if (st != BASE_OK) return fail(c, st);
+        base_outfile_write(&c->data_out, b.data, b.len);
+    }
+    c->data_offset += size;
+    if (c->data_out.status != BASE_OK) {
+        base_diag_set(c->d, c->data_out.status, "%s", c->data_out.diag.msg);
+        return fail(c, c->data_out.status);
+    }
+    return true;
+}
+
+static char *u64_string(save_ctx *c, uint64_t v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%" PRIu64, v);
+    return base_arena_strdup(&c->a, buf);
+}
+
+/* Writes t's payload to the data file and points p at it. */
+static void make_external(save_ctx *c, const ir_tensor *t, Onnx__TensorProto *p, uint64_t size)
+{
+    uint64_t off;
+    if (!data_append(c, t, size, &off)) return;
+    p->has_raw_data = false;
+    p->raw_data = (ProtobufCBinaryData){0, NULL};
+    p->n_float_data = p->n_int32_data = p->n_int64_data = 0;
+    p->n_double_data = p->n_uint64_data = 0;
+    p->has_data_location = true;
+    p->data_location = ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
+    /* location, offset, length first, then any other keys the tensor had. */
+    size_t n = 3;
+    for (uint32_t i = 0; i < t->external_data.n; i++) n++;
+    Onnx__StringStringEntryProto **e = alloc(c, n, sizeof *e);
+    if (!e) return;
+    size_t k = 0;
+    e[k++] = prop(c, "location", c->data_location, NULL);
+    e[k++] = prop(c, "offset", u64_string(c, off), NULL);
+    e[k++] = prop(c, "length", u64_string(c, size), NULL);
+    for (uint32_t i = 0; i < t->external_data.n; i++) {
+        const ir_prop *q = &t->external_data.items[i];
+        const char *key = q->key ? q->key : "";
+        if (!strcmp(key, "location") || !strcmp(key, "offset") || !strcmp(key, "length") ||
+            !strcmp(key, "checksum"))
+            continue;
+        e[k++] = prop(c, q->key, q->value, &q->extras);
+    }
+    p->n_external_data = k;
+    p->external_data = e;
+}
+
+/* Puts an external payload inline as raw_data. */
+static void make_internal(save_ctx *c, const ir_tensor *t, Onnx__TensorProto *p)
+{
+    ir_bytes b;
+    base_status st = ir_tensor_bytes(c->m, t, &b, c->d);
+    if (st != BASE_OK) {
+        fail(c, st);
+        return;
+    }
+    p->has_raw_data = true;
+    p->raw_data = (ProtobufCBinaryData){b.len, (uint8_t *)b.data};
+    p->has_data_location = false;
+    p->n_external_data = 0;
+    p->external_data = NULL;
+}
+
+/* ---- messages ------------------------------------------------------------------ */
+
+static Onnx__TensorProto *tensor(save_ctx *c, const ir_tensor *t)
+{
+    Onnx__TensorProto *p = alloc(c, 1, sizeof *p);
+    if (!p) return NULL;
+    onnx__tensor_proto__init(p);
+    p->n_dims = t->rank;
+    p->dims = t->dims;
+    p->has_data_type = t->has_data_type;
+    p->data_type = t->data_type;
+    p->name = s(t->name);
+    p->doc_string = s(t->doc_string);
+    p->has_raw_data = t->has_raw_data;
+    p->raw_data = (ProtobufCBinaryData){t->raw_data.len, (uint8_t *)t->raw_data.data};
+    p->n_float_data = t->n_float_data;
+    p->float_data = (float *)t->float_data;
+    p->n_int32_data = t->n_int32_data;
+    p->int32_data = (int32_t *)t->int32_data;
+    p->n_string_data = t->n_string_data;
+    p->string_data = bytes_list(c, t->n_string_data, t->string_data);
+    p->n_int64_data = t->n_int64_data;
+    p->int64_data = (int64_t *)t->int64_data;
+    p->n_double_data = t->n_double_data;
+    p->double_data = (double *)t->double_data;
+    p->n_uint64_data = t->n_uint64_data;
+    p->uint64_data = (uint64_t *)t->uint64_data;
+    p->has_data_location = t->has_data_location;
+    p->data_location = (Onnx__TensorProto__DataLocation)t->data_location;
+    p->external_data = props(c, &t->external_data, &p->n_external_data);
+    p->metadata_props = props(c, &t->metadata, &p->n_metadata_props);
+    set_extras(c, &p->base, &t->extras);
+
+    if (t->data_type == IR_DTYPE_STRING || c->failed) return p;
+    uint64_t size;
+    if (ir_tensor_raw_size(t, &size, NULL) != BASE_OK) return p;
+    switch (c->mode) {
+    case PB_EXTERNAL_KEEP:
+        if (t->is_external) make_external(c, t, p, size);
+        break;
+    case PB_EXTERNAL_FILE:
+        if (size >= c->threshold && size > 0)
+            make_external(c, t, p, size);
+        else if (t->is_external)
+            make_internal(c, t, p);
+        break;
+    case PB_EXTERNAL_INTERNAL:
+        if (t->is_external) make_internal(c, t, p);
+        break;
+    }
+    return p;
+}
+
+static Onnx__SparseTensorProto *sparse(save_ctx *c, const ir_sparse_tensor *t)
+{
+    Onnx__SparseTensorProto *p = alloc(c, 1, sizeof *p);
+    if (!p) return NULL;
+    onnx__sparse_tensor_proto__init(p);
+    p->values = t->values ? tensor(c, t->values) : NULL;
+    p->indices = t->indices ? tensor(c, t->indices) : NULL;
+    p->n_dims = t->rank;
+    p->dims = t->dims;
+    set_extras(c, &p->base, &t->extras);
+    return p;
+}
+
+static Onnx__TensorShapeProto *shape(save_ctx *c, const ir_shape *sh)
+{
+    Onnx__TensorShapeProto *p = alloc(c, 1, sizeof *p);
+    if (!p) return NULL;
+    onnx__tensor_shape_proto__init(p);
+    p->n_dim = sh->rank;
+    p->dim = alloc(c, sh->rank, sizeof *p->dim);
+    for (uint32_t i = 0; p->dim && i < sh->rank; i++) {
+        Onnx__TensorShapeProto__Dimension *d = alloc(c, 1, sizeof *d);
+        if (!d) return p;
+        onnx__tensor_shape_proto__dimension__init(d);
+        const ir_dim *id = &sh->dims[i];
+        if (id->kind == IR_DIM_VALUE) {
+            d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+            d->dim_value = id->value;
+        } else if (id->kind == IR_DIM_PARAM) {
+            d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM;
+            d->dim_param = s(id->param);
+        }
+        d->denotation = s(id->denotation);
+        set_extras(c, &d->base, &id->extras);
+        p->dim[i] = d;
+    }
+    set_extras(c, &p->base, &sh->extras);
+    return p;
+}
+
+static Onnx__TypeProto *type(save_ctx *c, const ir_type *t)
+{
+    Onnx__TypeProto *p = alloc(c, 1, sizeof *p);
+    if (!p) return NULL;
+    onnx__type_proto__init(p);
+    p->denotation = s(t->denotation);
+    set_extras(c, &p->base, &t->extras);
+    switch (t->kind) {
+    case IR_TYPE_TENSOR: {
+        Onnx__TypeProto__Tensor *q = alloc(c, 1, sizeof *q);
+        if (!q) return p;
+        onnx__type_proto__tensor__init(q);
+        q->has_elem_type = t->has_elem_type;
+        q->elem_type = t->elem_type;
+        q->shape = t->has_shape ? shape(c, &t->shape) : NULL;
+        set_extras(c, &q->base, &t->inner_extras);
+        p->value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
+        p->tensor_type = q;
+        break;
+    }
+    case IR_TYPE_SPARSE_TENSOR: {
+        Onnx__TypeProto__SparseTensor *q = alloc(c, 1, sizeof *q);
+        if (!q) return p;
+        onnx__type_proto__sparse_tensor__init(q);
+        q->has_elem_type = t->has_elem_type;
+        q->elem_type = t->elem_type;
+        q->shape = t->has_shape ? shape(c, &t->shape) : NULL;
+        set_extras(c, &q->base, &t->inner_extras);
+        p->value_case = ONNX__TYPE_PROTO__VALUE_SPARSE_TENSOR_TYPE;
+        p->sparse_tensor_type = q;
+        break;
+    }
+    case IR_TYPE_SEQUENCE: {
+        Onnx__TypeProto__Sequence *q = alloc(c, 1, sizeof *q);
+        if (!q) return p;
+        onnx__type_proto__sequence__init(q);
+        q->elem_type = t->elem ? type(c, t->elem) : NULL;
+        set_extras(c, &q->base, &t->inner_extras);
+        p->value_case = ONNX__TYPE_PROTO__VALUE_SEQUENCE_TYPE;
+        p->sequence_type = q;
+        break;
+    }
+    case IR_TYPE_OPTIONAL: {
+        Onnx__TypeProto__Optional *q = alloc(c, 1, sizeof *q);
+        if (!q) return p;
+        onnx__type_proto__optional__init(q);
+        q->elem_type = t->elem ? type(c, t->elem) : NULL;
+        set_extras(c, &q->base, &t->inner_extras);
+        p->value_case = ONNX__TYPE_PROTO__VALUE_OPTIONAL_TYPE;
+        p->optional_type = q;
+        break;
+    }
+    case IR_TYPE_MAP: {
+        Onnx__TypeProto__Map *q = alloc(c, 1, sizeof *q);
+        if (!q) return p;
+        onnx__type_proto__map__init(q);
+        q->has_key_type = t->has_key_type;
+        q->key_type = t->key_type;
+        q->value_type = t->elem ? type(c, t->elem) : NULL;
+        set_extras(c, &q->base, &t->inner_extras);
+        p->value_case = ONNX__TYPE_PROTO__VALUE_MAP_TYPE;
+        p->map_type = q;
+        break;
+    }
+    case IR_TYPE_OPAQUE: {
+        Onnx__TypeProto__Opaque *q = alloc(c, 1, sizeof *q);
+        if (!q) return p;
+        onnx__type_proto__opaque__init(q);
+        q->domain = s(t->opaque_domain);
+        q->name = s(t->opaque_name);
+        set_extras(c, &q->base, &t->inner_extras);
+        p->value_case = ONNX__TYPE_PROTO__VALUE_OPAQUE_TYPE;
+        p->opaque_type = q;
+        break;
+    }
+    case IR_TYPE_NONE:
+        break;
+    }
+    return p;
+}
+
+static const char *vi_name(const ir_value_info *vi)
+{
+    return vi->value ? vi->value->name : vi->name;
+}
+
+static Onnx__ValueInfoProto **value_infos(save_ctx *c, const ir_value_infos *l, size_t *n)
+{
+    *n = l->n;
+    Onnx__ValueInfoProto **out = alloc(c, l->n, sizeof *out);
+    for (uint32_t i = 0; out && i < l->n; i++) {
+        const ir_value_info *vi = &l->items[i];
+        Onnx__ValueInfoProto *p = alloc(c, 1, sizeof *p);
+        if (!p) return out;
+        onnx__value_info_proto__init(p);
+        p->name = s(vi_name(vi));
+        p->type = vi->type ? type(c, vi->type) : NULL;
+        p->doc_string = s(vi->doc_string);
+        p->metadata_props = props(c, &vi->metadata, &p->n_metadata_props);
+        set_extras(c, &p->base, &vi->extras);
+        out[i] = p;
+    }
+    return out;
+}
+
+static char **names(save_ctx *c, const ir_value_infos *l, size_t *n)
+{
+    *n = l->n;
+    char **out = alloc(c, l->n, sizeof *out);
+    for (uint32_t i = 0; out && i < l->n; i++) out[i] = s(vi_name(&l->items[i]));
+    return out;
+}
+
+static Onnx__GraphProto *graph(save_ctx *c, const ir_graph *g);
+
+static Onnx__AttributeProto *attr(save_ctx *c, const ir_attr *a)
+{
+    Onnx__AttributeProto *p = alloc(c, 1, sizeof *p);
+    if (!p) return NULL;
+    onnx__attribute_proto__init(p);
+    p->name = s(a->name);
+    p->ref_attr_name = s(a->ref_attr_name);
+    p->doc_string = s(a->doc_string);
+    p->has_type = a->has_type;
+    p->type = (Onnx__AttributeProto__AttributeType)a->type;
+    p->has_f = a->has_f;
+    p->f = a->f;
+    p->has_i = a->has_i;
+    p->i = a->i;
+    p->has_s = a->has_s;
+    p->s = (ProtobufCBinaryData){a->s.len, (uint8_t *)a->s.data};
+    p->t = a->t ? tensor(c, a->t) : NULL;
+    p->g = a->g ? graph(c, a->g) : NULL;
+    p->sparse_tensor = a->sparse_tensor ? sparse(c, a->sparse_tensor) : NULL;
+    p->tp = a->tp ? type(c, a->tp) : NULL;
+    p->n_floats = a->n_floats;
+    p->floats = a->floats;
+    p->n_ints = a->n_ints;
+    p->ints = a->ints;
+    p->n_strings = a->n_strings;
+    p->strings = bytes_list(c, a->n_strings, a->strings);
+    p->n_tensors = a->n_tensors;
+    p->tensors = alloc(c, a->n_tensors, sizeof *p->tensors);
+    for (size_t i = 0; p->tensors && i < a->n_tensors; i++)
+        p->tensors[i] = tensor(c, a->tensors[i]);
+    p->n_graphs = a->n_graphs;
+    p->graphs = alloc(c, a->n_graphs, sizeof *p->graphs);
+    for (size_t i = 0; p->graphs && i < a->n_graphs; i++) p->graphs[i] = graph(c, a->graphs[i]);
+    p->n_sparse_tensors = a->n_sparse_tensors;
+    p->sparse_tensors = alloc(c, a->n_sparse_tensors, sizeof *p->sparse_tensors);
+    for (size_t i = 0; p->sparse_tensors && i < a->n_sparse_tensors; i++)
+        p->sparse_tensors[i] = sparse(c, a->sparse_tensors[i]);
+    p->n_type_protos = a->n_type_protos;
+    p->type_protos = alloc(c, a->n_type_protos, sizeof *p->type_protos);
+    for (size_t i = 0; p->type_protos && i < a->n_type_protos; i++)
+        p->type_protos[i] = type(c, a->type_protos[i]);
+    set_extras(c, &p->base, &a->extras);
+    return p;
+}
+
+static Onnx__AttributeProto **attrs(save_ctx *c, const ir_attr *a, uint32_t n, size_t *out_n)
+{
+    *out_n = n;
+    Onnx__AttributeProto **out = alloc(c, n, sizeof *out);
+    for (uint32_t i = 0; out && i < n; i++) out[i] = attr(c, &a[i]);
+    return out;
+}
+
+static char *value_name(const ir_value *v)
+{
+    return v ? s(v->name) : empty_string;
+}
+
+static Onnx__NodeProto **nodes(save_ctx *c, const ir_graph *g, size_t *n)
+{
+    *n = g->n_nodes;
+    Onnx__NodeProto **out = alloc(c, g->n_nodes, sizeof *out);
+    size_t i = 0;
+    for (const ir_node *k = g->first; out && k; k = k->next, i++) {
+        Onnx__NodeProto *p = alloc(c, 1, sizeof *p);
+        if (!p) return out;
+        onnx__node_proto__init(p);
+        p->n_input = k->n_inputs;
+        p->input = alloc(c, k->n_inputs, sizeof *p->input);
+        for (uint32_t j = 0; p->input && j < k->n_inputs; j++)
+            p->input[j] = value_name(k->inputs[j]);
+        p->n_output = k->n_outputs;
+        p->output = alloc(c, k->n_outputs, sizeof *p->output);
+        for (uint32_t j = 0; p->output && j < k->n_outputs; j++)
+            p->output[j] = value_name(k->outputs[j]);
+        p->name = s(k->name);
+        p->op_type = s(k->op_type);
+        p->domain = s(k->domain);
+        p->overload = s(k->overload);
+        p->doc_string = s(k->doc_string);
+        p->attribute = attrs(c, k->attrs, k->n_attrs, &p->n_attribute);
+        p->metadata_props = props(c, &k->metadata, &p->n_metadata_props);
+        set_extras(c, &p->base, &k->extras);
+        out[i] = p;
+    }
+    return out;
+}
+
+static Onnx__GraphProto *graph(save_ctx *c, const ir_graph *g)
+{
+    Onnx__GraphProto *p = alloc(c, 1, sizeof *p);
+    if (!p) return NULL;
+    onnx__graph_proto__init(p);
+    p->name = s(g->name);
+    p->doc_string = s(g->doc_string);
+    p->node = nodes(c, g, &p->n_node);
+    p->n_initializer = g->n_inits;
+    p->initializer = alloc(c, g->n_inits, sizeof *p->initializer);
+    for (uint32_t i = 0; p->initializer && i < g->n_inits; i++)
+        p->initializer[i] = tensor(c, g->inits[i]->init);
+    p->n_sparse_initializer = g->n_sparse_inits;
+    p->sparse_initializer = alloc(c, g->n_sparse_inits, sizeof *p->sparse_initializer);
+    for (uint32_t i = 0; p->sparse_initializer && i < g->n_sparse_inits; i++)
+        p->sparse_initializer[i] = sparse(c, g->sparse_inits[i]->sparse_init);
+    p->input = value_infos(c, &g->inputs, &p->n_input);
+    p->output = value_infos(c, &g->outputs, &p->n_output);
+    p->value_info = value_infos(c, &g->value_info, &p->n_value_info);
+    p->metadata_props = props(c, &g->metadata, &p->n_metadata_props);
+    set_extras(c, &p->base, &g->extras);
+    return p;
+}
+
+static Onnx__FunctionProto *function(save_ctx *c, const ir_function *f)
+{
+    Onnx__FunctionProto *p = alloc(c, 1, sizeof *p);
+    if (!p) return NULL;
+    onnx__function_proto__init(p);
+    p->name = s(f->name);
+    p->domain = s(f->domain);
+    p->overload = s(f->overload);
+    p->doc_string = s(f->doc_string);
+    p->n_attribute = f->n_attribute_names;
+    p->attribute = (char **)f->attribute_names;
+    p->attribute_proto =
+        attrs(c, f->attribute_protos, f->n_attribute_protos, &p->n_attribute_proto);
+    p->opset_import = opsets(c, &f->opsets, &p->n_opset_import);
+    p->metadata_props = props(c, &f->metadata, &p->n_metadata_props);
+    if (f->body) {
+        p->input = names(c, &f->body->inputs, &p->n_input);
+        p->output = names(c, &f->body->outputs, &p->n_output);
+        p->node = nodes(c, f->body, &p->n_node);
+        p->value_info = value_infos(c, &f->body->value_info, &p->n_value_info);
+    }
+    set_extras(c, &p->base, &f->extras);
+    return p;
+}
+
+static Onnx__ModelProto *model(save_ctx *c)
+{
+    const ir_model *m = c->m;
+    Onnx__ModelProto *p = alloc(c, 1, sizeof *p);
+    if (!p) return NULL;
+    onnx__model_proto__init(p);
+    p->has_ir_version = m->has_ir_version;
+    p->ir_version = m->ir_version;
+    p->has_model_version = m->has_model_version;
+    p->model_version = m->model_version;
+    p->producer_name = s(m->producer_name);
+    p->producer_version = s(m->producer_version);
+    p->domain = s(m->domain);
+    p->doc_string = s(m->doc_string);
+    p->opset_import = opsets(c, &m->opsets, &p->n_opset_import);
+    p->metadata_props = props(c, &m->metadata, &p->n_metadata_props);
+    p->n_functions = m->n_functions;
+    p->functions = alloc(c, m->n_functions, sizeof *p->functions);
+    for (uint32_t i = 0; p->functions && i < m->n_functions; i++)
+        p->functions[i] = function(c, &m->functions[i]);
+    p->graph = m->graph ? graph(c, m->graph) : NULL;
+    set_extras(c, &p->base, &m->extras);
+    return p;
+}
+
+/* ---- writing ------------------------------------------------------------------- */
+
+typedef struct file_buffer {
+    ProtobufCBuffer base;
+    base_outfile *out;
+} file_buffer;
+
+static void file_append(ProtobufCBuffer *b, size_t len, const uint8_t *data)
+{
+    base_outfile_write(((file_buffer *)b)->out, data, len);
+}
+
+static base_status too_big(save_ctx *c, size_t size)
+{
+    return base_diag_set(c->d, BASE_ERR_LIMIT,
+                         "the model would be %zu bytes, over protobuf's 2 GiB limit; keep "
+                         "weights in external data (--external-data FILE)",
+                         size);
+}
+
+/* True when rel is a plain relative path that stays inside its folder. */
+static bool safe_relative(const char *rel)
+{
+    if (!*rel || rel[0] == '/') return false;
+    const char *p = rel;
+    while (*p) {
+        const char *q = strchr(p, '/');
+        size_t n = q ? (size_t)(q - p) : strlen(p);
+        if (n == 2 && p[0] == '.' && p[1] == '.') return false;
+        p += n;
+        while (*p == '/') p++;
+    }
+    return true;
+}
+
+static base_status plan_data_file(save_ctx *c, const char *path, const pb_save_options *o,
+                                  char **data_path, char **location)
+{
+    *data_path = *location = NULL;
+    if (c->mode == PB_EXTERNAL_INTERNAL) return BASE_OK;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    if (o && o->external_file) {
+        if (!safe_relative(o->external_file))
+            return base_diag_set(c->d, BASE_ERR_USAGE,
+                                 "external data file '%s' must be a relative path inside the "
+                                 "output's folder",
+                                 o->external_file);
+        *location = strdup(o->external_file);
+    } else {
+        size_t n = strlen(base) + 6;
+        *location = malloc(n);
+        if (*location) snprintf(*location, n, "%s.data", base);
+    }
+    char *dir = base_path_dirname(path);
+    *data_path = dir && *location ? base_path_join(dir, *location) : NULL;
+    free(dir);
+    if (!*data_path) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
+    if (strcmp(*data_path, path) == 0 || base_same_file(*data_path, path))
+        return base_diag_set(c->d, BASE_ERR_USAGE,
+                             "external data file '%s' would overwrite the model file itself",
+                             *location);
+    bool replace_ok = o && o->replace_input_data;
+    for (uint32_t i = 0; i < c->m->n_ext_files && !replace_ok; i++)
+        if (base_same_file(c->m->ext_files[i].path, *data_path))
+            return base_diag_set(c->d, BASE_ERR_USAGE,
+                                 "external data file '%s' is read by the input model; writing it "
+                                 "would break the input: choose another name",
+                                 *location);
+    return BASE_OK;
+}
+
+base_status pb_save_file(ir_model *m, const char *path, const pb_save_options *o, base_diag *d)
+{
+    save_ctx c = {0};
+    c.m = m;
+    c.d = d;
+    c.mode = o ? o->mode : PB_EXTERNAL_KEEP;
+    c.threshold = o && o->threshold ? o->threshold : PB_DEFAULT_THRESHOLD;
+    base_arena_init(&c.a);
+    char *data_path = NULL, *location = NULL;
+    base_outfile out = {.fd = -1};
+    base_status st = plan_data_file(&c, path, o, &data_path, &location);
+    if (st != BASE_OK) goto fail;
+    c.data_path = data_path;
+    c.data_location = location;
+
+    Onnx__ModelProto *p = model(&c);
+    if (c.failed || !p) {
+        st = d && d->status ? d->status : BASE_ERR_NOMEM;
+        goto fail;
+    }
+    size_t size = protobuf_c_message_get_packed_size(&p->base);
+    if (size > PB_MAX_MESSAGE) {
+        st = too_big(&c, size);
+        goto fail;
+    }
+    st = base_outfile_open(&out, path, d);
+    if (st != BASE_OK) goto fail;
+    file_buffer fb = {{file_append}, &out};
+    protobuf_c_message_pack_to_buffer(&p->base, &fb.base);
+    if (c.data_open) {
+        st = base_outfile_commit(&c.data_out, d);
+        c.data_open = false;
+        if (st != BASE_OK) goto fail;
+    }
+    st = base_outfile_commit(&out, d);
+    if (st != BASE_OK) goto fail;
+    base_arena_free(&c.a);
+    free(data_path);
+    free(location);
+    return BASE_OK;
+fail:
+    if (c.data_open) base_outfile_abort(&c.data_out);
+    base_outfile_abort(&out);
+    base_arena_free(&c.a);
+    free(data_path);
+    free(location);
+    return st;
+}
+
+base_status pb_save_memory(ir_model *m, uint8_t **data, size_t *size, base_diag *d)
+{
+    *data = NULL;
+    *size = 0;
+    save_ctx c = {0};
+    c.m = m;
+    c.d = d;
+    c.mode = PB_EXTERNAL_INTERNAL;
+    base_arena_init(&c.a);
+    Onnx__ModelProto *p = model(&c);
+    base_status st = BASE_OK;
+    if (c.failed || !p) {
+        st = d && d->status ? d->status : BASE_ERR_NOMEM;
+    } else {
+        size_t n = protobuf_c_message_get_packed_size(&p->base);
+        if (n > PB_MAX_MESSAGE) {
+            st = too_big(&c, n);
+        } else {
+            *data = malloc(n ? n : 1);
+            if (!*data) {
+                st = base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
+            } else {
+                *size = protobuf_c_message_pack(&p->base, *data);
+            }
+        }
+    }
+    base_arena_free(&c.a);
+    return st;
+}

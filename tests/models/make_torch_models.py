@@ -1,0 +1,244 @@
+#!/usr/bin/python3
+"""Generate the torchvision-based ONNX test models for onnxfold.
+
+What it makes
+-------------
+* tests/models/torch/<arch>_op<N>.onnx.gz
+    arch in {resnet18, mobilenet_v2, efficientnet_b0, densenet121},
+    N in 11..17 (per-arch list in OPSETS_FOR below).
+    torchvision models built with weights=None, put in eval() mode, and
+    exported with training=TrainingMode.PRESERVE (BatchNormalization nodes
+    stay in the graph) and do_constant_folding=False.  Input "input",
+    shape 1x3x224x224 with dynamic batch dim "batch"; output "output".
+    Every float parameter/buffer is overwritten with a deterministic,
+    low-entropy pattern ((arange % 251) - 125) / 1000 so the files are
+    reproducible and gzip well; BN running_var is 0.5 + (arange % 7) / 10
+    (strictly positive).  Each tensor's pattern is scaled by (1 + k/1024),
+    k = tensor index, so no two tensors are equal (otherwise the exporter
+    dedups them into Identity nodes).  num_batches_tracked is untouched.
+    Files are written with gzip -9 and mtime=0 (byte-reproducible).
+* examples/tiny_cnn.onnx (uncompressed)
+    Conv(3->8,3x3,bias) -> BN -> Relu -> Conv(8->8,3x3,groups=2,no bias)
+    -> BN -> Relu -> GlobalAveragePool -> Flatten -> Gemm(8->4), opset 13,
+    input "input" 1x3x32x32 with dynamic batch "batch", random weights from
+    torch.manual_seed(0), randomized BN running stats / affine params.
+
+Every model is checked with onnx.checker.check_model.  An export failure at
+some opset is reported and skipped; the script exits 1 if anything failed.
+
+How to run (from anywhere; needs Debian's python3-torch/-torchvision/-onnx):
+    /usr/bin/python3 tests/models/make_torch_models.py
+Options:
+    --only ARCH[,ARCH...]   regenerate only these archs (tiny_cnn included
+                            in the names; default: everything)
+No network access is needed; no pretrained weights are downloaded.
+"""
+
+import argparse
+import gzip
+import io
+import os
+import sys
+import time
+import warnings
+
+import onnx
+import torch
+import torch.nn as nn
+import torchvision
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
+TORCH_DIR = os.path.join(HERE, "torch")
+TINY_PATH = os.path.join(REPO, "examples", "tiny_cnn.onnx")
+
+ALL_OPSETS = [11, 12, 13, 14, 15, 16, 17]
+ARCHS = ["resnet18", "mobilenet_v2", "efficientnet_b0", "densenet121"]
+# All 28 files gzip to ~2.5 MB in total, so every arch gets every opset.
+OPSETS_FOR = {
+    "resnet18": ALL_OPSETS,
+    "mobilenet_v2": ALL_OPSETS,
+    "efficientnet_b0": ALL_OPSETS,
+    "densenet121": ALL_OPSETS,
+}
+
+
+def pattern_(t, k, is_running_var=False):
+    """Overwrite t with a deterministic low-entropy pattern.
+
+    k is the tensor's index in the model; the pattern is scaled by
+    (1 + k/1024) so that no two tensors hold identical values.  (With
+    identical values torch.onnx deduplicates the initializers and inserts
+    Identity nodes, which would hide e.g. BN parameters behind Identity.)
+    """
+    n = t.numel()
+    idx = torch.arange(n, dtype=torch.int64)
+    if is_running_var:
+        vals = 0.5 + (idx % 7).to(torch.float64) / 10.0
+    else:
+        vals = ((idx % 251) - 125).to(torch.float64) / 1000.0
+    vals = vals * (1.0 + k / 1024.0)
+    with torch.no_grad():
+        t.copy_(vals.reshape(t.shape).to(t.dtype))
+
+
+def fill_patterned(model):
+    k = 0
+    for name, p in model.named_parameters():
+        if p.dtype.is_floating_point:
+            pattern_(p.data, k)
+            k += 1
+    for name, b in model.named_buffers():
+        if not b.dtype.is_floating_point:
+            continue  # num_batches_tracked etc. stay as they are
+        pattern_(b, k, is_running_var=name.endswith("running_var"))
+        k += 1
+    # sanity: nothing all-zero / NaN
+    for name, t in list(model.named_parameters()) + list(model.named_buffers()):
+        if t.dtype.is_floating_point:
+            assert torch.isfinite(t).all(), name
+            if t.numel() > 1:
+                assert (t != 0).any(), name
+            if name.endswith("running_var"):
+                assert (t > 0).all(), name
+
+
+def export_bytes(model, x, opset, input_names, output_names):
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            model, x, buf,
+            export_params=True,
+            opset_version=opset,
+            training=torch.onnx.TrainingMode.PRESERVE,
+            do_constant_folding=False,
+            input_names=input_names,
+            output_names=output_names,
+            dynamic_axes={input_names[0]: {0: "batch"},
+                          output_names[0]: {0: "batch"}},
+        )
+    data = buf.getvalue()
+    m = onnx.load_from_string(data)
+    onnx.checker.check_model(m)
+    n_bn = sum(1 for n in m.graph.node if n.op_type == "BatchNormalization")
+    return data, m, n_bn
+
+
+def build_arch(arch):
+    torch.manual_seed(0)
+    ctor = getattr(torchvision.models, arch)
+    model = ctor(weights=None)
+    fill_patterned(model)
+    model.eval()
+    return model
+
+
+def make_torch_models(archs, failures):
+    os.makedirs(TORCH_DIR, exist_ok=True)
+    x = torch.zeros(1, 3, 224, 224)
+    for arch in archs:
+        model = build_arch(arch)
+        for opset in OPSETS_FOR[arch]:
+            out = os.path.join(TORCH_DIR, "%s_op%d.onnx.gz" % (arch, opset))
+            t0 = time.time()
+            try:
+                data, m, n_bn = export_bytes(model, x, opset, ["input"], ["output"])
+                if n_bn == 0:
+                    raise RuntimeError("no BatchNormalization nodes in export")
+                n_id = sum(1 for n in m.graph.node if n.op_type == "Identity")
+                if n_id:
+                    raise RuntimeError("%d Identity nodes (deduplicated "
+                                       "initializers?)" % n_id)
+            except Exception as e:  # record and continue
+                msg = "%s opset %d: %s: %s" % (arch, opset, type(e).__name__,
+                                              str(e).splitlines()[0] if str(e) else "")
+                failures.append(msg)
+                print("FAIL", msg, flush=True)
+                continue
+            with open(out, "wb") as f:
+                with gzip.GzipFile(filename="", mode="wb", fileobj=f,
+                                   compresslevel=9, mtime=0) as gz:
+                    gz.write(data)
+            print("wrote %s (%d nodes, %d BN, %d -> %d bytes, %.1fs)" % (
+                os.path.relpath(out, REPO), len(m.graph.node), n_bn, len(data),
+                os.path.getsize(out), time.time() - t0), flush=True)
+
+
+class TinyCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, bias=True)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.relu1 = nn.ReLU()
+        self.conv2 = nn.Conv2d(8, 8, 3, groups=2, bias=False)
+        self.bn2 = nn.BatchNorm2d(8)
+        self.relu2 = nn.ReLU()
+        self.pool = nn.AdaptiveAvgPool2d(1)  # -> GlobalAveragePool
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(8, 4)            # -> Gemm
+
+    def forward(self, x):
+        x = self.relu1(self.bn1(self.conv1(x)))
+        x = self.relu2(self.bn2(self.conv2(x)))
+        return self.fc(self.flatten(self.pool(x)))
+
+
+def make_tiny(failures):
+    torch.manual_seed(0)
+    model = TinyCNN()
+    with torch.no_grad():
+        for bn in (model.bn1, model.bn2):
+            bn.weight.copy_(torch.rand(8) + 0.5)
+            bn.bias.copy_(torch.randn(8) * 0.1)
+            bn.running_mean.copy_(torch.randn(8) * 0.1)
+            bn.running_var.copy_(torch.rand(8) + 0.5)
+    model.eval()
+    x = torch.randn(1, 3, 32, 32)
+    try:
+        data, m, n_bn = export_bytes(model, x, 13, ["input"], ["output"])
+        ops = [n.op_type for n in m.graph.node]
+        want = ["Conv", "BatchNormalization", "Relu", "Conv",
+                "BatchNormalization", "Relu", "GlobalAveragePool", "Flatten",
+                "Gemm"]
+        if ops != want:
+            raise RuntimeError("unexpected op sequence %s" % ops)
+    except Exception as e:
+        failures.append("tiny_cnn: %s: %s" % (type(e).__name__, e))
+        print("FAIL", failures[-1], flush=True)
+        return
+    os.makedirs(os.path.dirname(TINY_PATH), exist_ok=True)
+    with open(TINY_PATH, "wb") as f:
+        f.write(data)
+    print("wrote %s (%d bytes)" % (os.path.relpath(TINY_PATH, REPO), len(data)),
+          flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--only", default="",
+                    help="comma-separated subset of: %s,tiny_cnn" % ",".join(ARCHS))
+    args = ap.parse_args()
+    only = [s for s in args.only.split(",") if s]
+    for s in only:
+        if s not in ARCHS and s != "tiny_cnn":
+            ap.error("unknown model %r" % s)
+    t0 = time.time()
+    failures = []
+    if not only or "tiny_cnn" in only:
+        make_tiny(failures)
+    make_torch_models([a for a in ARCHS if not only or a in only], failures)
+    total = sum(os.path.getsize(os.path.join(TORCH_DIR, f))
+                for f in os.listdir(TORCH_DIR)) if os.path.isdir(TORCH_DIR) else 0
+    print("tests/models/torch total: %.2f MB" % (total / 1e6))
+    print("elapsed: %.1fs" % (time.time() - t0))
+    if failures:
+        print("%d export failure(s):" % len(failures))
+        for f in failures:
+            print("  " + f)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,285 @@
+/* test_ir.c — IR construction, use lists, mutation helpers and the verifier. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ir/ir.h"
+
+typedef struct fixture {
+    ir_model *m;
+    ir_graph *g;
+    ir_value *x, *w, *y, *z;
+    ir_node *relu, *add;
+} fixture;
+
+static ir_value *add_input(ir_graph *g, const char *name)
+{
+    ir_value *v = ir_graph_define(g, name);
+    v->is_input = true;
+    ir_value_info vi = {.value = v, .name = v->name};
+    assert_int_equal(ir_value_infos_push(g->model, &g->inputs, vi), BASE_OK);
+    return v;
+}
+
+static void add_output(ir_graph *g, ir_value *v)
+{
+    v->n_outputs++;
+    ir_value_info vi = {.value = v, .name = v->name};
+    assert_int_equal(ir_value_infos_push(g->model, &g->outputs, vi), BASE_OK);
+}
+
+static ir_node *node1(ir_graph *g, const char *op, ir_value *a, ir_value *b, const char *out)
+{
+    ir_node *n = ir_node_new(g, op, NULL, b ? 2 : 1, 1);
+    n->name = ir_strdup(g->model, op);
+    assert_int_equal(ir_node_set_input(n, 0, a), BASE_OK);
+    if (b) assert_int_equal(ir_node_set_input(n, 1, b), BASE_OK);
+    ir_node_set_output(n, 0, ir_graph_define(g, out));
+    ir_node_append(g, n);
+    return n;
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    f->m = ir_model_new();
+    f->g = f->m->graph = ir_graph_new(f->m, NULL, NULL);
+    f->x = add_input(f->g, "X");
+    ir_tensor *t = ir_alloc(f->m, sizeof *t);
+    t->name = ir_strdup(f->m, "W");
+    t->data_type = IR_DTYPE_FLOAT;
+    f->w = ir_graph_add_initializer(f->g, t);
+    f->relu = node1(f->g, "Relu", f->x, NULL, "Y");
+    f->y = f->relu->outputs[0];
+    f->add = node1(f->g, "Add", f->y, f->w, "Z");
+    f->z = f->add->outputs[0];
+    add_output(f->g, f->z);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    ir_model_free(f->m);
+    free(f);
+    return 0;
+}
+
+static void expect_verify_error(ir_model *m, const char *fragment)
+{
+    base_diag d = {0};
+    assert_int_equal(ir_verify(m, &d), BASE_ERR_INVALID);
+    if (!strstr(d.msg, fragment)) fail_msg("verifier said '%s', expected '%s'", d.msg, fragment);
+}
+
+static void built_graph_verifies(void **state)
+{
+    fixture *f = *state;
+    base_diag d = {0};
+    assert_int_equal(ir_verify(f->m, &d), BASE_OK);
+    assert_int_equal(f->y->n_uses, 1);
+    assert_ptr_equal(f->y->uses[0].node, f->add);
+    assert_ptr_equal(f->y->producer, f->relu);
+    assert_ptr_equal(ir_graph_lookup(f->g, "W"), f->w);
+    assert_string_equal(f->w->init->name, f->w->name);
+    assert_int_equal(f->g->n_nodes, 2);
+}
+
+static void set_input_moves_uses(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(ir_node_set_input(f->add, 0, f->x), BASE_OK);
+    assert_int_equal(f->y->n_uses, 0);
+    assert_int_equal(f->x->n_uses, 2);
+    assert_int_equal(ir_node_set_input(f->add, 0, NULL), BASE_OK);
+    assert_int_equal(f->x->n_uses, 1);
+    assert_null(f->add->inputs[0]);
+    assert_int_equal(ir_verify(f->m, NULL), BASE_OK);
+}
+
+static void replace_uses_and_unlink(void **state)
+{
+    fixture *f = *state;
+    /* Bypass Relu: Add reads X, Relu becomes dead and is unlinked. */
+    assert_int_equal(ir_value_replace_uses(f->y, f->x), BASE_OK);
+    assert_int_equal(f->y->n_uses, 0);
+    ir_node_unlink(f->relu);
+    assert_int_equal(f->g->n_nodes, 1);
+    assert_ptr_equal(f->g->first, f->add);
+    assert_int_equal(f->x->n_uses, 1);
+    assert_null(f->y->producer);
+    assert_int_equal(ir_verify(f->m, NULL), BASE_OK);
+}
+
+static void unlinking_a_used_producer_is_caught(void **state)
+{
+    fixture *f = *state;
+    ir_node_unlink(f->relu);
+    expect_verify_error(f->m, "input 'Y' is not defined");
+}
+
+static void undefined_input_is_caught(void **state)
+{
+    fixture *f = *state;
+    ir_value *ghost = ir_graph_ref(f->g, "ghost");
+    assert_true(ghost->undefined);
+    node1(f->g, "Neg", ghost, NULL, "N");
+    expect_verify_error(f->m, "node 'Neg' (Neg): input 'ghost' is not defined");
+}
+
+static void order_violation_is_caught(void **state)
+{
+    fixture *f = *state;
+    ir_node *n = ir_node_new(f->g, "Neg", NULL, 1, 1);
+    n->name = "early";
+    assert_int_equal(ir_node_set_input(n, 0, f->z), BASE_OK);
+    ir_node_set_output(n, 0, ir_graph_define(f->g, "N"));
+    ir_node_insert_before(f->relu, n);
+    expect_verify_error(f->m, "produced later");
+}
+
+static void duplicate_definition_is_caught(void **state)
+{
+    fixture *f = *state;
+    node1(f->g, "Neg", f->x, NULL, "Y"); /* Y again */
+    expect_verify_error(f->m, "name 'Y' is defined more than once");
+}
+
+static void corrupted_use_list_is_caught(void **state)
+{
+    fixture *f = *state;
+    f->y->n_uses = 0;
+    expect_verify_error(f->m, "missing from its use list");
+}
+
+static void stale_use_is_caught(void **state)
+{
+    fixture *f = *state;
+    f->add->inputs[0] = f->x; /* bypassing the helpers */
+    expect_verify_error(f->m, "use list");
+}
+
+static void undefined_graph_output_is_caught(void **state)
+{
+    fixture *f = *state;
+    add_output(f->g, ir_graph_ref(f->g, "nowhere"));
+    expect_verify_error(f->m, "graph output 'nowhere' is not defined");
+}
+
+static void count_graph(ir_graph *g, void *ctx)
+{
+    (void)g;
+    (*(int *)ctx)++;
+}
+
+static void subgraph_outer_references(void **state)
+{
+    fixture *f = *state;
+    /* An If node whose then-branch reads Y from the outer graph. */
+    ir_value *cond = add_input(f->g, "cond");
+    ir_node *iff = ir_node_new(f->g, "If", NULL, 1, 1);
+    iff->name = "if";
+    assert_int_equal(ir_node_set_input(iff, 0, cond), BASE_OK);
+    ir_node_set_output(iff, 0, ir_graph_define(f->g, "R"));
+    ir_node_append(f->g, iff);
+    ir_graph *body = ir_graph_new(f->m, f->g, iff);
+    iff->n_attrs = 1;
+    iff->attrs = ir_alloc(f->m, sizeof *iff->attrs);
+    iff->attrs[0].name = "then_branch";
+    iff->attrs[0].g = body;
+    ir_node *inner = node1(body, "Neg", ir_graph_ref(body, "Y"), NULL, "inner_out");
+    add_output(body, inner->outputs[0]);
+    assert_int_equal(f->y->n_uses, 2);
+    assert_ptr_equal(ir_graph_lookup(body, "Y"), f->y);
+    assert_null(ir_graph_find_local(body, "Y"));
+    assert_int_equal(ir_verify(f->m, NULL), BASE_OK);
+
+    int count = 0;
+    ir_model_for_each_graph(f->m, count_graph, &count);
+    assert_int_equal(count, 2);
+    /* Unlinking the If drops the inner node's use of Y too. */
+    ir_node_unlink(iff);
+    assert_int_equal(f->y->n_uses, 1);
+    assert_int_equal(ir_verify(f->m, NULL), BASE_OK);
+}
+
+static void rename_updates_interface(void **state)
+{
+    fixture *f = *state;
+    base_diag d = {0};
+    assert_int_equal(ir_value_rename(f->z, "output", &d), BASE_OK);
+    assert_string_equal(f->g->outputs.items[0].name, "output");
+    assert_ptr_equal(ir_graph_lookup(f->g, "output"), f->z);
+    assert_null(ir_graph_lookup(f->g, "Z"));
+    base_diag d2 = {0};
+    assert_int_equal(ir_value_rename(f->z, "X", &d2), BASE_ERR_INVALID);
+    assert_non_null(strstr(d2.msg, "taken"));
+    assert_int_equal(ir_verify(f->m, NULL), BASE_OK);
+}
+
+static void fresh_names_are_unique(void **state)
+{
+    fixture *f = *state;
+    ir_value *a = ir_value_new(f->g, "Y");
+    ir_value *b = ir_value_new(f->g, "Y");
+    assert_string_not_equal(a->name, "Y");
+    assert_string_not_equal(a->name, b->name);
+    assert_ptr_equal(ir_graph_lookup(f->g, a->name), a);
+    ir_value *c = ir_value_new(f->g, "brand_new");
+    assert_string_equal(c->name, "brand_new");
+}
+
+static void initializers_add_and_remove(void **state)
+{
+    fixture *f = *state;
+    base_diag d = {0};
+    assert_int_equal(ir_graph_remove_initializer(f->g, f->w, &d), BASE_ERR_INVALID);
+    assert_non_null(strstr(d.msg, "still in use"));
+    assert_int_equal(ir_node_set_input(f->add, 1, f->x), BASE_OK);
+    assert_int_equal(ir_graph_remove_initializer(f->g, f->w, NULL), BASE_OK);
+    assert_int_equal(f->g->n_inits, 0);
+    assert_null(ir_graph_lookup(f->g, "W"));
+    assert_int_equal(ir_verify(f->m, NULL), BASE_OK);
+}
+
+static void opset_lookup(void **state)
+{
+    fixture *f = *state;
+    ir_opset sets[2] = {{.domain = "", .has_version = true, .version = 13},
+                        {.domain = "com.microsoft", .has_version = true, .version = 1}};
+    f->m->opsets = (ir_opsets){2, sets};
+    assert_int_equal(ir_model_opset(f->m, ""), 13);
+    assert_int_equal(ir_model_opset(f->m, "ai.onnx"), 13);
+    assert_int_equal(ir_model_opset(f->m, "com.microsoft"), 1);
+    assert_int_equal(ir_model_opset(f->m, "ai.onnx.ml"), -1);
+    f->m->opsets = (ir_opsets){0, NULL};
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(built_graph_verifies),
+        T(set_input_moves_uses),
+        T(replace_uses_and_unlink),
+        T(unlinking_a_used_producer_is_caught),
+        T(undefined_input_is_caught),
+        T(order_violation_is_caught),
+        T(duplicate_definition_is_caught),
+        T(corrupted_use_list_is_caught),
+        T(stale_use_is_caught),
+        T(undefined_graph_output_is_caught),
+        T(subgraph_outer_references),
+        T(rename_updates_interface),
+        T(fresh_names_are_unique),
+        T(initializers_add_and_remove),
+        T(opset_lookup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

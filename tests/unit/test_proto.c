@@ -1,0 +1,331 @@
+/* test_proto.c — load/save through protobuf-c: byte-exact round trips, unknown
+ * fields carried through, nesting limit, refusal of foreign bytes, the 2 GiB
+ * limit, and every allocation failure path (fault injection). */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "base/file.h"
+#include "proto/pb.h"
+
+#define EXAMPLE ONNXFOLD_SOURCE_DIR "/examples/tiny_cnn.onnx"
+
+static uint8_t *read_all(const char *path, size_t *size)
+{
+    base_file_map fm;
+    assert_int_equal(base_file_map_open(&fm, path, NULL), BASE_OK);
+    uint8_t *p = malloc(fm.size);
+    memcpy(p, fm.data, fm.size);
+    *size = fm.size;
+    base_file_map_close(&fm);
+    return p;
+}
+
+static size_t put_varint(uint8_t *p, uint64_t v)
+{
+    size_t n = 0;
+    while (v >= 0x80) {
+        p[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (uint8_t)v;
+    return n;
+}
+
+static void example_round_trips_byte_exact(void **state)
+{
+    (void)state;
+    size_t size;
+    uint8_t *in = read_all(EXAMPLE, &size);
+    ir_model *m;
+    base_diag d = {0};
+    assert_int_equal(pb_load_memory(in, size, NULL, "tiny", &m, &d), BASE_OK);
+    assert_int_equal(ir_verify(m, &d), BASE_OK);
+    assert_int_equal(m->graph->n_nodes, 9);
+    assert_int_equal(ir_model_opset(m, ""), 13);
+    uint8_t *out;
+    size_t out_size;
+    assert_int_equal(pb_save_memory(m, &out, &out_size, &d), BASE_OK);
+    assert_int_equal(out_size, size);
+    assert_memory_equal(out, in, size);
+    free(out);
+    ir_model_free(m);
+    free(in);
+}
+
+/* tests/models/features.onnx holds every part of the format; fields the IR
+ * keeps opaque (training_info, configuration, quantization annotations,
+ * segments) must come back, and load+save must be a fixed point. */
+static void feature_model_is_carried_through(void **state)
+{
+    (void)state;
+    size_t size;
+    uint8_t *in = read_all(ONNXFOLD_SOURCE_DIR "/tests/models/features.onnx", &size);
+    ir_model *m;
+    base_diag d = {0};
+    assert_int_equal(pb_load_memory(in, size, NULL, "features", &m, &d), BASE_OK);
+    assert_int_equal(ir_verify(m, &d), BASE_OK);
+    assert_int_equal(m->extras.n, 3); /* training_info, configuration, field 999 */
+    assert_int_equal(m->graph->extras.n, 1); /* quantization_annotation */
+    assert_int_equal(m->graph->n_sparse_inits, 1);
+    assert_int_equal(m->n_functions, 1);
+    ir_value *fl = ir_graph_lookup(m->graph, "fl");
+    assert_true(fl->is_input && fl->init); /* overridable initializer */
+    ir_value *seg = ir_graph_lookup(m->graph, "seg");
+    assert_int_equal(seg->init->extras.n, 1); /* segment */
+    uint8_t *once, *twice;
+    size_t n1, n2;
+    assert_int_equal(pb_save_memory(m, &once, &n1, &d), BASE_OK);
+    assert_int_equal(n1, size);
+    ir_model *m2;
+    assert_int_equal(pb_load_memory(once, n1, NULL, "again", &m2, &d), BASE_OK);
+    assert_int_equal(pb_save_memory(m2, &twice, &n2, &d), BASE_OK);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(once, twice, n1);
+    free(once);
+    free(twice);
+    ir_model_free(m2);
+    ir_model_free(m);
+    free(in);
+}
+
+static void unknown_fields_survive(void **state)
+{
+    (void)state;
+    size_t size;
+    uint8_t *in = read_all(EXAMPLE, &size);
+    /* Append fields no version of ONNX defines: a varint (1000) and a
+     * length-delimited one (1001) at the model level. */
+    uint8_t extra[64];
+    size_t n = 0;
+    n += put_varint(extra + n, (1000u << 3) | 0);
+    n += put_varint(extra + n, 424242);
+    n += put_varint(extra + n, (1001u << 3) | 2);
+    n += put_varint(extra + n, 5);
+    memcpy(extra + n, "hello", 5);
+    n += 5;
+    uint8_t *buf = malloc(size + n);
+    memcpy(buf, in, size);
+    memcpy(buf + size, extra, n);
+    ir_model *m;
+    base_diag d = {0};
+    assert_int_equal(pb_load_memory(buf, size + n, NULL, "x", &m, &d), BASE_OK);
+    assert_int_equal(m->extras.n, 2);
+    uint8_t *out;
+    size_t out_size;
+    assert_int_equal(pb_save_memory(m, &out, &out_size, &d), BASE_OK);
+    assert_int_equal(out_size, size + n);
+    assert_memory_equal(out, buf, size + n);
+    free(out);
+    ir_model_free(m);
+    free(buf);
+    free(in);
+}
+
+/* Model{graph{input{type{sequence{elem{sequence{...tensor}}}}}}} nested `depth` deep. */
+static uint8_t *nested_model(int depth, size_t *size)
+{
+    size_t cap = 16 + (size_t)depth * 16;
+    uint8_t *a = malloc(cap), *b = malloc(cap);
+    size_t n = 0;
+    /* innermost TypeProto: tensor_type{elem_type: 1} */
+    uint8_t tensor[] = {0x0a, 0x02, 0x08, 0x01};
+    memcpy(a, tensor, sizeof tensor);
+    n = sizeof tensor;
+    for (int i = 0; i < depth; i++) {
+        /* Sequence{elem_type(1): a}, then TypeProto{sequence_type(4): that} */
+        size_t k = 0;
+        k += put_varint(b + k, (1u << 3) | 2);
+        k += put_varint(b + k, n);
+        memcpy(b + k, a, n);
+        k += n;
+        size_t j = 0;
+        j += put_varint(a + j, (4u << 3) | 2);
+        j += put_varint(a + j, k);
+        memcpy(a + j, b, k);
+        n = j + k;
+    }
+    const uint32_t wrap[] = {2, 11, 7}; /* ValueInfo.type, Graph.input, Model.graph */
+    for (int w = 0; w < 3; w++) {
+        size_t k = 0;
+        if (w == 0) {
+            k += put_varint(b + k, (1u << 3) | 2);
+            k += put_varint(b + k, 1);
+            b[k++] = 'x';
+        }
+        k += put_varint(b + k, (wrap[w] << 3) | 2);
+        k += put_varint(b + k, n);
+        memcpy(b + k, a, n);
+        k += n;
+        memcpy(a, b, k);
+        n = k;
+    }
+    uint8_t *out = malloc(n + 2);
+    out[0] = 0x08; /* ir_version = 8 */
+    out[1] = 0x08;
+    memcpy(out + 2, a, n);
+    free(a);
+    free(b);
+    *size = n + 2;
+    return out;
+}
+
+static void nesting_limit(void **state)
+{
+    (void)state;
+    size_t size;
+    uint8_t *ok = nested_model(50, &size);
+    ir_model *m;
+    base_diag d = {0};
+    assert_int_equal(pb_load_memory(ok, size, NULL, "ok", &m, &d), BASE_OK);
+    assert_int_equal(m->graph->inputs.items[0].type->kind, IR_TYPE_SEQUENCE);
+    ir_model_free(m);
+    free(ok);
+    uint8_t *deep = nested_model(PB_MAX_DEPTH, &size);
+    base_diag d2 = {0};
+    assert_int_equal(pb_load_memory(deep, size, NULL, "deep", &m, &d2), BASE_ERR_FORMAT);
+    assert_non_null(strstr(d2.msg, "deep: messages nested more than"));
+    assert_null(m);
+    free(deep);
+}
+
+static void foreign_bytes_are_refused(void **state)
+{
+    (void)state;
+    struct {
+        const char *bytes;
+        size_t len;
+        const char *fragment;
+    } cases[] = {
+        {"", 0, "empty file"},
+        {"PK\x03\x04rest-of-zip", 15, "ZIP archive"},
+        {"\x80\x02}q\x00.", 6, "pickle"},
+        {"\x89HDF\r\n\x1a\nxxxx", 12, "HDF5"},
+        {"hello world, this is text\n", 26, "not an ONNX model"},
+        {"\x08", 1, "truncated or malformed"},
+        {"\x3a\x10\x0a", 3, "truncated or malformed"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ir_model *m = (ir_model *)1;
+        base_diag d = {0};
+        base_status st = pb_load_memory(cases[i].bytes, cases[i].len, NULL, "f.onnx", &m, &d);
+        assert_int_equal(st, BASE_ERR_FORMAT);
+        assert_null(m);
+        if (!strstr(d.msg, cases[i].fragment) || strncmp(d.msg, "f.onnx: ", 8) != 0)
+            fail_msg("case %zu: '%s'", i, d.msg);
+    }
+}
+
+static void truncations_never_crash(void **state)
+{
+    (void)state;
+    size_t size;
+    uint8_t *in = read_all(EXAMPLE, &size);
+    int refused = 0;
+    for (size_t cut = 0; cut < size; cut += 7) {
+        ir_model *m;
+        base_diag d = {0};
+        uint8_t *copy = malloc(cut ? cut : 1); /* exact size: ASan sees overreads */
+        memcpy(copy, in, cut);
+        base_status st = pb_load_memory(copy, cut, NULL, "cut", &m, &d);
+        if (st == BASE_OK)
+            ir_model_free(m);
+        else
+            refused++, assert_true(d.msg[0] != '\0');
+        free(copy);
+    }
+    assert_true(refused > 0);
+    free(in);
+}
+
+static void allocation_failures_are_reported(void **state)
+{
+    (void)state;
+    size_t size;
+    uint8_t *in = read_all(EXAMPLE, &size);
+    int failures = 0;
+    for (long n = 0;; n++) {
+        ir_model *m = NULL;
+        base_diag d = {0};
+        base_arena_fail_after(n);
+        base_status st = pb_load_memory(in, size, NULL, "x", &m, &d);
+        base_arena_fail_after(-1);
+        if (st == BASE_OK) {
+            uint8_t *out;
+            size_t out_size;
+            assert_int_equal(pb_save_memory(m, &out, &out_size, NULL), BASE_OK);
+            assert_memory_equal(out, in, size);
+            free(out);
+            ir_model_free(m);
+            break;
+        }
+        assert_null(m);
+        assert_true(d.msg[0] != '\0');
+        failures++;
+        assert_true(n < 100000);
+    }
+    assert_true(failures > 10);
+    free(in);
+}
+
+static void two_gib_limit(void **state)
+{
+    (void)state;
+    /* A tensor claiming 2.5 GiB of raw data backed by untouched pages: the
+     * saver must refuse before reading any of it. */
+    size_t big = (size_t)5 << 29;
+    void *p = mmap(NULL, big, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    assert_true(p != MAP_FAILED);
+    ir_model *m = ir_model_new();
+    m->graph = ir_graph_new(m, NULL, NULL);
+    ir_tensor *t = ir_alloc(m, sizeof *t);
+    t->name = "huge";
+    t->has_data_type = true;
+    t->data_type = IR_DTYPE_UINT8;
+    int64_t dims[1] = {(int64_t)big};
+    t->rank = 1;
+    t->dims = dims;
+    t->has_raw_data = true;
+    t->raw_data = (ir_bytes){big, p};
+    assert_non_null(ir_graph_add_initializer(m->graph, t));
+    uint8_t *out;
+    size_t out_size;
+    base_diag d = {0};
+    assert_int_equal(pb_save_memory(m, &out, &out_size, &d), BASE_ERR_LIMIT);
+    assert_non_null(strstr(d.msg, "2 GiB"));
+    char dir[] = "/tmp/onnxfold-proto-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/big.onnx", dir);
+    pb_save_options o = {.mode = PB_EXTERNAL_INTERNAL};
+    base_diag d2 = {0};
+    assert_int_equal(pb_save_file(m, path, &o, &d2), BASE_ERR_LIMIT);
+    assert_int_equal(access(path, F_OK), -1);
+    assert_int_equal(rmdir(dir), 0); /* empty: no temporary left either */
+    ir_model_free(m);
+    munmap(p, big);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(example_round_trips_byte_exact),
+        cmocka_unit_test(unknown_fields_survive),
+        cmocka_unit_test(feature_model_is_carried_through),
+        cmocka_unit_test(nesting_limit),
+        cmocka_unit_test(foreign_bytes_are_refused),
+        cmocka_unit_test(truncations_never_crash),
+        cmocka_unit_test(allocation_failures_are_reported),
+        cmocka_unit_test(two_gib_limit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
