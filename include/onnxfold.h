@@ -59,6 +59,8 @@ typedef struct onnxfold_save_options {
     const char *external_file; /* relative to the output's folder; NULL: OUT.data */
     uint64_t threshold;        /* 0: 1024 bytes */
     int replace_input_data;    /* nonzero: the data file may replace one the model reads */
+    int no_sync;               /* nonzero: skip fsync before the rename (faster; a power
+                                  loss may then lose the new file's contents) */
 } onnxfold_save_options;
 
 /* Writes the model atomically (temporary file, fsync, rename). opts may be NULL. */

@@ -70,6 +70,7 @@ onnxfold_status onnxfold_model_save(onnxfold_model *model, const char *path,
         o.external_file = opts->external_file;
         o.threshold = opts->threshold;
         o.replace_input_data = opts->replace_input_data != 0;
+        o.no_sync = opts->no_sync != 0;
     }
     base_status st = pb_save_file((ir_model *)model, path, &o, &d);
     return api_result(st, &d, err);

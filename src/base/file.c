@@ -17,6 +17,7 @@
 base_status base_file_map_open(base_file_map *m, const char *path, base_diag *d)
 {
     memset(m, 0, sizeof *m);
+    m->fd = -1;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return base_diag_set(d, BASE_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
@@ -31,24 +32,25 @@ base_status base_file_map_open(base_file_map *m, const char *path, base_diag *d)
     }
     m->size = (size_t)st.st_size;
     if (m->size > 0) {
-        void *p = mmap(NULL, m->size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        void *p = mmap(NULL, m->size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (p == MAP_FAILED) {
             int e = errno;
             close(fd);
-            memset(m, 0, sizeof *m);
+            m->size = 0;
             return base_diag_set(d, BASE_ERR_IO, "%s: cannot map: %s", path, strerror(e));
         }
-        (void)madvise(p, m->size, MADV_SEQUENTIAL);
         m->data = p;
     }
-    close(fd);
+    m->fd = fd;
     return BASE_OK;
 }
 
 void base_file_map_close(base_file_map *m)
 {
     if (m->data) munmap((void *)m->data, m->size);
+    if (m->fd >= 0) close(m->fd);
     memset(m, 0, sizeof *m);
+    m->fd = -1;
 }
 
 char *base_path_dirname(const char *path)
@@ -186,7 +188,7 @@ void base_outfile_copy_from(base_outfile *o, int src_fd, uint64_t offset, uint64
 base_status base_outfile_commit(base_outfile *o, base_diag *d)
 {
     flush(o);
-    if (o->status == BASE_OK && fsync(o->fd) != 0) out_fail(o, errno);
+    if (o->status == BASE_OK && !o->no_sync && fsync(o->fd) != 0) out_fail(o, errno);
     if (o->status == BASE_OK && close(o->fd) != 0)
         out_fail(o, errno);
     else if (o->status != BASE_OK)

@@ -15,10 +15,12 @@
 
 #include "base/status.h"
 
-/* A read-only view of a whole file. */
+/* A read-only view of a whole file. Pages are read when touched; the file
+ * stays open (fd) so its bytes can also be copied file to file. */
 typedef struct base_file_map {
     const uint8_t *data; /* NULL when size is 0 */
     size_t size;
+    int fd; /* -1 when closed */
 } base_file_map;
 
 base_status base_file_map_open(base_file_map *m, const char *path, base_diag *d) BASE_MUST_CHECK;
@@ -32,6 +34,7 @@ typedef struct base_outfile {
     uint8_t *buf;
     size_t buf_len;
     uint64_t written;   /* bytes accepted so far */
+    bool no_sync;       /* skip fsync at commit: faster, not durable on power loss */
     base_status status; /* first write error, sticky */
     base_diag diag;
 } base_outfile;
@@ -41,7 +44,8 @@ base_status base_outfile_open(base_outfile *o, const char *path, base_diag *d) B
 void base_outfile_write(base_outfile *o, const void *data, size_t len);
 /* Appends len bytes of src_fd from offset, file to file (copy_file_range). */
 void base_outfile_copy_from(base_outfile *o, int src_fd, uint64_t offset, uint64_t len);
-/* Flushes, fsyncs and renames into place; on any failure removes the temporary. */
+/* Flushes, fsyncs (unless no_sync) and renames into place; on any failure
+ * removes the temporary. */
 base_status base_outfile_commit(base_outfile *o, base_diag *d) BASE_MUST_CHECK;
 /* Discards the temporary file. Safe after commit and on a zeroed struct. */
 void base_outfile_abort(base_outfile *o);

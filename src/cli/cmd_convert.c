@@ -14,7 +14,7 @@
 
 static const char help[] =
     "usage: onnxfold convert IN OUT [--external-data FILE] [--external-threshold BYTES]\n"
-    "                              [--internal] [--force]\n"
+    "                              [--internal] [--force] [--no-sync]\n"
     "\n"
     "Loads IN and writes OUT with everything IN says (a lossless round trip).\n"
     "\n"
@@ -23,9 +23,13 @@ static const char help[] =
     "  --external-threshold BYTES threshold for --external-data (default 1024)\n"
     "  --internal                 write every tensor inside OUT (fails past 2 GiB)\n"
     "  --force                    allow OUT to be the same file as IN\n"
+    "  --no-sync                  skip fsync before renaming OUT into place: faster, but\n"
+    "                             a power loss right after may leave OUT empty\n"
     "\n"
     "Without options, tensors that IN keeps in external data stay external, in a\n"
-    "file named OUT.data beside OUT (copied file to file); the rest stay inline.\n";
+    "file named OUT.data beside OUT (copied file to file); the rest stay inline.\n"
+    "OUT is written to a temporary file, flushed to disk and renamed into place:\n"
+    "a failure never leaves a partial OUT.\n";
 
 static int parse_bytes(const char *s, uint64_t *out)
 {
@@ -59,6 +63,8 @@ int cli_convert(int argc, char **argv)
             internal = 1;
         } else if (strcmp(a, "--force") == 0) {
             force = 1;
+        } else if (strcmp(a, "--no-sync") == 0) {
+            o.no_sync = 1;
         } else if (a[0] == '-' && a[1]) {
             return cli_error("convert: unknown option '%s' (see 'onnxfold convert --help')", a);
         } else if (!in) {

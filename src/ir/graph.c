@@ -21,6 +21,7 @@ ir_model *ir_model_new(void)
     base_arena_init(&m->arena);
     base_arena_init(&m->data_arena);
     base_strmap_init(&m->all_names);
+    m->src_fd = -1;
     return m;
 }
 
@@ -38,6 +39,8 @@ void ir_model_free(ir_model *m)
     }
     free(m->ext_files);
     free(m->base_dir);
+    if (m->src_map) munmap((void *)m->src_map, m->src_size);
+    if (m->src_fd >= 0) close(m->src_fd);
     base_strmap_free(&m->all_names);
     base_arena_free(&m->arena);
     base_arena_free(&m->data_arena);

@@ -401,8 +401,11 @@ struct ir_model {
     ir_extras extras;      /* training_info, configuration and unknown fields */
     base_strmap all_names; /* every value name defined anywhere, for fresh names */
     uint32_t n_graphs, cap_graphs;
-    ir_graph **graphs; /* every graph ever created, for freeing (malloc'ed) */
-    char *base_dir;    /* folder external data is resolved against (malloc'ed) */
+    ir_graph **graphs;      /* every graph ever created, for freeing (malloc'ed) */
+    char *base_dir;         /* folder external data is resolved against (malloc'ed) */
+    const uint8_t *src_map; /* the model file, mapped, when payloads point into it */
+    size_t src_size;
+    int src_fd; /* that file, open for file-to-file copies; -1 if none */
     uint32_t n_ext_files, cap_ext_files;
     ir_ext_file *ext_files; /* malloc'ed */
 };

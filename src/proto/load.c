@@ -1,12 +1,14 @@
 /* load.c — ONNX bytes to IR.
  *
  * Steps: refuse empty or obviously foreign files (ZIP archives such as
- * PyTorch checkpoints, text), bound the nesting depth (depth.c), unpack with
- * protobuf-c through two arenas (payloads of LOAD_BORROW bytes or more go to
- * the model's data arena and are borrowed; the rest is copied out of the
- * throw-away tree arena), convert every message to IR, then validate each
- * tensor and resolve external data (external.c). Nothing of the protobuf tree
- * outlives this file.
+ * PyTorch checkpoints, text), bound the nesting depth (scan.c), take large
+ * raw_data payloads out of the bytes so protobuf-c does not copy them
+ * (stub.c; the IR then points into the mapped file, which the model keeps),
+ * unpack with protobuf-c through two arenas (other allocations of LOAD_BORROW
+ * bytes or more go to the model's data arena and are borrowed; the rest is
+ * copied out of the throw-away tree arena), convert every message to IR,
+ * then validate each tensor and resolve external data (external.c). Nothing
+ * of the protobuf tree outlives this file.
  */
 #include "proto/pb_internal.h"
 
@@ -18,11 +20,15 @@
 
 #define LOAD_BORROW ((size_t)64 << 10)
 
+size_t pb_borrow_threshold = LOAD_BORROW;
+
 typedef struct load_ctx {
     ir_model *m;
     base_arena tree;
     base_diag *d;
     bool failed;
+    pb_stubs stubs;     /* payloads taken out before unpacking */
+    bool borrow_source; /* stubs point into m->src_map: borrow, else copy */
 } load_ctx;
 
 /* ---- allocator routing ------------------------------------------------------ */
@@ -107,8 +113,8 @@ static void conv_extras(load_ctx *c, const ProtobufCMessage *msg, const opaque_l
             }
             memcpy(buf, prefix, np);
             protobuf_c_message_pack(sub, buf + np);
-            out->fields[out->n++] = (ir_raw_field){
-                opaque[i].tag, PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED, np + len, buf};
+            out->fields[out->n++] =
+                (ir_raw_field){opaque[i].tag, PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED, np + len, buf};
         }
     }
     for (size_t i = 0; i < msg->n_unknown_fields; i++) {
@@ -188,7 +194,17 @@ static ir_tensor *conv_tensor(load_ctx *c, const Onnx__TensorProto *p)
     t->rank = (uint32_t)p->n_dims;
     t->dims = conv_i64s(c, p->n_dims, p->dims);
     t->has_raw_data = p->has_raw_data;
-    t->raw_data = (ir_bytes){p->raw_data.len, keep(c, p->raw_data.data, p->raw_data.len)};
+    const pb_stub *stub =
+        p->has_raw_data ? pb_stub_find(&c->stubs, p->raw_data.data, p->raw_data.len) : NULL;
+    if (stub && c->borrow_source) {
+        t->raw_data = (ir_bytes){stub->len, stub->data};
+    } else if (stub) {
+        uint8_t *copy = base_arena_memdup(&c->m->data_arena, stub->data, stub->len);
+        if (!copy) oom(c);
+        t->raw_data = (ir_bytes){stub->len, copy};
+    } else {
+        t->raw_data = (ir_bytes){p->raw_data.len, keep(c, p->raw_data.data, p->raw_data.len)};
+    }
     t->n_float_data = p->n_float_data;
     t->float_data = keep(c, p->float_data, p->n_float_data * sizeof(float));
     t->n_int32_data = p->n_int32_data;
@@ -632,7 +648,8 @@ static base_status load_impl(const void *data, size_t size, const char *base_dir
     const uint8_t *bytes = data;
     base_status st = sniff(bytes, size, label, d);
     if (st != BASE_OK) return st;
-    st = pb_check_depth(bytes, size, PB_MAX_DEPTH, label, d);
+    size_t n_payloads;
+    st = pb_prescan(bytes, size, PB_MAX_DEPTH, pb_borrow_threshold, &n_payloads, label, d);
     if (st != BASE_OK) return st;
 
     load_ctx c = {0};
@@ -641,9 +658,26 @@ static base_status load_impl(const void *data, size_t size, const char *base_dir
     if (!c.m) return base_diag_set(d, BASE_ERR_NOMEM, "%s: out of memory", label);
     base_arena_init(&c.tree);
     ProtobufCAllocator alloc = {route_alloc, route_free, &c};
-    Onnx__ModelProto *p = onnx__model_proto__unpack(&alloc, size, bytes);
+    Onnx__ModelProto *p;
+    if (n_payloads && pb_stub_payloads(bytes, size, pb_borrow_threshold, &c.stubs)) {
+        p = onnx__model_proto__unpack(&alloc, c.stubs.size, c.stubs.buf);
+        free(c.stubs.buf); /* the table of stubs stays until conversion ends */
+        c.stubs.buf = NULL;
+        if (release && p) {
+            /* The model keeps the file: its payloads are the IR's. */
+            c.m->src_map = release->data;
+            c.m->src_size = release->size;
+            c.m->src_fd = release->fd;
+            release->data = NULL;
+            release->fd = -1;
+            c.borrow_source = true;
+        }
+    } else {
+        p = onnx__model_proto__unpack(&alloc, size, bytes);
+    }
     if (release) base_file_map_close(release);
     if (!p) {
+        pb_stubs_free(&c.stubs);
         base_arena_free(&c.tree);
         ir_model_free(c.m);
         return base_diag_set(d, BASE_ERR_FORMAT,
@@ -652,6 +686,7 @@ static base_status load_impl(const void *data, size_t size, const char *base_dir
                              label, size);
     }
     if (!p->has_ir_version && !p->graph && p->n_opset_import == 0) {
+        pb_stubs_free(&c.stubs);
         base_arena_free(&c.tree);
         ir_model_free(c.m);
         return base_diag_set(d, BASE_ERR_FORMAT,
@@ -659,6 +694,7 @@ static base_status load_impl(const void *data, size_t size, const char *base_dir
     }
     conv_model(&c, p);
     base_arena_free(&c.tree);
+    pb_stubs_free(&c.stubs);
     if (c.failed) {
         ir_model_free(c.m);
         base_diag_prefix(d, label);

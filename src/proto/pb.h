@@ -42,6 +42,7 @@ typedef struct pb_save_options {
     uint64_t threshold;        /* PB_EXTERNAL_FILE: minimum payload bytes to externalise */
     bool replace_input_data;   /* allow the data file to replace one the model reads from
                                   (in-place rewrite); refused otherwise */
+    bool no_sync;              /* skip fsync before rename (not durable on power loss) */
 } pb_save_options;
 
 #define PB_DEFAULT_THRESHOLD 1024u

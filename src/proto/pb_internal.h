@@ -8,10 +8,42 @@
 #include "onnx.pb-c.h"
 #include "proto/pb.h"
 
-/* Refuses messages nested deeper than max_depth (depth.c). Malformed bytes
- * are left for the unpacker to report. */
-base_status pb_check_depth(const uint8_t *data, size_t size, int max_depth, const char *label,
-                           base_diag *d) BASE_MUST_CHECK;
+/* Wire-format helpers (scan.c). */
+bool pb_read_varint(const uint8_t *p, size_t n, size_t *i, uint64_t *out);
+const ProtobufCFieldDescriptor *pb_field(const ProtobufCMessageDescriptor *desc, uint64_t number);
+/* True for the field whose large payloads are borrowed: TensorProto.raw_data. */
+bool pb_is_payload(const ProtobufCMessageDescriptor *desc, uint64_t number);
+
+/* Refuses messages nested deeper than max_depth and counts raw_data payloads
+ * of threshold bytes or more (scan.c). Malformed bytes are left for the
+ * unpacker to report. */
+base_status pb_prescan(const uint8_t *data, size_t size, int max_depth, size_t threshold,
+                       size_t *n_payloads, const char *label, base_diag *d) BASE_MUST_CHECK;
+
+/* Payloads replaced by stubs (stub.c). */
+#define PB_STUB_SIZE 16
+typedef struct pb_stub {
+    const uint8_t *data; /* the payload in the original bytes */
+    size_t len;
+} pb_stub;
+typedef struct pb_stubs {
+    uint8_t marker[8]; /* random per load */
+    uint8_t *buf;      /* the re-encoded message */
+    size_t size;
+    pb_stub *items;
+    size_t n, cap;
+} pb_stubs;
+/* Re-encodes data with raw_data payloads of threshold bytes or more replaced
+ * by stubs. False (and nothing to free) when there are none or the bytes are
+ * malformed: then unpack the original. */
+bool pb_stub_payloads(const uint8_t *data, size_t size, size_t threshold, pb_stubs *s);
+/* The payload a stub stands for, or NULL when bytes are not a stub. */
+const pb_stub *pb_stub_find(const pb_stubs *s, const uint8_t *bytes, size_t len);
+void pb_stubs_free(pb_stubs *s);
+
+/* Payloads of this many bytes or more are borrowed, not copied. A variable so
+ * tests and the fuzzer can make every payload take that path. */
+extern size_t pb_borrow_threshold;
 
 /* Validates every tensor of the model against its dims and type and resolves
  * external data inside m->base_dir (external.c). */

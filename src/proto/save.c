@@ -35,6 +35,7 @@ typedef struct save_ctx {
     const char *data_path;     /* full path of the data file */
     const char *data_location; /* as written in the model */
     uint64_t data_offset;
+    bool no_sync;
 } save_ctx;
 
 static char empty_string[] = "";
@@ -120,6 +121,20 @@ static ProtobufCBinaryData *bytes_list(save_ctx *c, size_t n, const ir_bytes *in
     return out;
 }
 
+/* Payloads at least this large that still sit in the input file are copied
+ * file to file by the kernel instead of through this process's memory. */
+#define COPY_RANGE_MIN ((size_t)64 << 10)
+
+/* Where bytes lie in the model's source file, when they do and are large. */
+static bool in_source(const ir_model *m, const uint8_t *data, size_t len, uint64_t *offset)
+{
+    if (!m->src_map || m->src_fd < 0 || len < COPY_RANGE_MIN || data < m->src_map) return false;
+    size_t off = (size_t)(data - m->src_map);
+    if (off > m->src_size || len > m->src_size - off) return false;
+    *offset = off;
+    return true;
+}
+
 /* ---- external data ----------------------------------------------------------- */
 
 static bool data_open(save_ctx *c)
@@ -127,6 +142,7 @@ static bool data_open(save_ctx *c)
     if (c->data_open) return true;
     base_status st = base_outfile_open(&c->data_out, c->data_path, c->d);
     if (st != BASE_OK) return fail(c, st);
+    c->data_out.no_sync = c->no_sync;
     c->data_open = true;
     return true;
 }
@@ -141,6 +157,7 @@ static bool data_append(save_ctx *c, const ir_tensor *t, uint64_t size, uint64_t
     base_outfile_write(&c->data_out, zeros, (size_t)pad);
     c->data_offset += pad;
     *offset = c->data_offset;
+    uint64_t src_off;
     if (t->is_external) {
         const ir_ext_file *f = &c->m->ext_files[t->ext.file];
         base_outfile_copy_from(&c->data_out, f->fd, t->ext.offset, size);
@@ -148,7 +165,10 @@ static bool data_append(save_ctx *c, const ir_tensor *t, uint64_t size, uint64_t
         ir_bytes b;
         base_status st = ir_tensor_bytes(c->m, t, &b, c->d);
         if (st != BASE_OK) return fail(c, st);
-        base_outfile_write(&c->data_out, b.data, b.len);
+        if (in_source(c->m, b.data, b.len, &src_off))
+            base_outfile_copy_from(&c->data_out, c->m->src_fd, src_off, b.len);
+        else
+            base_outfile_write(&c->data_out, b.data, b.len);
     }
     c->data_offset += size;
     if (c->data_out.status != BASE_OK) {
@@ -588,11 +608,17 @@ static Onnx__ModelProto *model(save_ctx *c)
 typedef struct file_buffer {
     ProtobufCBuffer base;
     base_outfile *out;
+    const ir_model *m;
 } file_buffer;
 
 static void file_append(ProtobufCBuffer *b, size_t len, const uint8_t *data)
 {
-    base_outfile_write(((file_buffer *)b)->out, data, len);
+    file_buffer *fb = (file_buffer *)b;
+    uint64_t off;
+    if (in_source(fb->m, data, len, &off))
+        base_outfile_copy_from(fb->out, fb->m->src_fd, off, len);
+    else
+        base_outfile_write(fb->out, data, len);
 }
 
 static base_status too_big(save_ctx *c, size_t size)
@@ -662,6 +688,7 @@ base_status pb_save_file(ir_model *m, const char *path, const pb_save_options *o
     c.d = d;
     c.mode = o ? o->mode : PB_EXTERNAL_KEEP;
     c.threshold = o && o->threshold ? o->threshold : PB_DEFAULT_THRESHOLD;
+    c.no_sync = o && o->no_sync;
     base_arena_init(&c.a);
     char *data_path = NULL, *location = NULL;
     base_outfile out = {.fd = -1};
@@ -682,7 +709,8 @@ base_status pb_save_file(ir_model *m, const char *path, const pb_save_options *o
     }
     st = base_outfile_open(&out, path, d);
     if (st != BASE_OK) goto fail;
-    file_buffer fb = {{file_append}, &out};
+    out.no_sync = c.no_sync;
+    file_buffer fb = {{file_append}, &out, m};
     protobuf_c_message_pack_to_buffer(&p->base, &fb.base);
     if (c.data_open) {
         st = base_outfile_commit(&c.data_out, d);

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "base/file.h"
-#include "proto/pb.h"
+#include "proto/pb_internal.h"
 
 #define EXAMPLE ONNXFOLD_SOURCE_DIR "/examples/tiny_cnn.onnx"
 
@@ -74,7 +74,7 @@ static void feature_model_is_carried_through(void **state)
     base_diag d = {0};
     assert_int_equal(pb_load_memory(in, size, NULL, "features", &m, &d), BASE_OK);
     assert_int_equal(ir_verify(m, &d), BASE_OK);
-    assert_int_equal(m->extras.n, 3); /* training_info, configuration, field 999 */
+    assert_int_equal(m->extras.n, 3);        /* training_info, configuration, field 999 */
     assert_int_equal(m->graph->extras.n, 1); /* quantization_annotation */
     assert_int_equal(m->graph->n_sparse_inits, 1);
     assert_int_equal(m->n_functions, 1);
@@ -95,6 +95,86 @@ static void feature_model_is_carried_through(void **state)
     free(twice);
     ir_model_free(m2);
     ir_model_free(m);
+    free(in);
+}
+
+/* Large raw_data payloads bypass protobuf-c's copy (stub.c): from a file the
+ * IR points into the mapped file, from memory it gets a copy; both must give
+ * the same model as the plain path. Threshold 1 sends every payload there. */
+static void borrowed_payloads_match_copied_ones(void **state)
+{
+    (void)state;
+    const char *paths[] = {EXAMPLE, ONNXFOLD_SOURCE_DIR "/tests/models/features.onnx"};
+    for (int k = 0; k < 2; k++) {
+        size_t size;
+        uint8_t *in = read_all(paths[k], &size);
+        uint8_t *plain, *from_memory, *from_file;
+        size_t n_plain, n_memory, n_file;
+        ir_model *m;
+        assert_int_equal(pb_load_memory(in, size, NULL, "x", &m, NULL), BASE_OK);
+        assert_null(m->src_map);
+        assert_int_equal(pb_save_memory(m, &plain, &n_plain, NULL), BASE_OK);
+        ir_model_free(m);
+
+        size_t saved = pb_borrow_threshold;
+        pb_borrow_threshold = 1;
+        assert_int_equal(pb_load_memory(in, size, NULL, "x", &m, NULL), BASE_OK);
+        assert_null(m->src_map); /* memory input: payloads copied */
+        assert_int_equal(pb_save_memory(m, &from_memory, &n_memory, NULL), BASE_OK);
+        ir_model_free(m);
+        base_diag d = {0};
+        assert_int_equal(pb_load_file(paths[k], &m, &d), BASE_OK);
+        assert_non_null(m->src_map); /* file input: payloads borrowed */
+        bool borrowed = false;
+        for (uint32_t i = 0; i < m->graph->n_inits; i++) {
+            const ir_tensor *t = m->graph->inits[i]->init;
+            if (t->raw_data.len && t->raw_data.data >= m->src_map &&
+                t->raw_data.data < m->src_map + m->src_size)
+                borrowed = true;
+        }
+        assert_true(borrowed);
+        assert_int_equal(pb_save_memory(m, &from_file, &n_file, NULL), BASE_OK);
+        ir_model_free(m);
+        pb_borrow_threshold = saved;
+
+        assert_int_equal(n_memory, n_plain);
+        assert_int_equal(n_file, n_plain);
+        assert_memory_equal(from_memory, plain, n_plain);
+        assert_memory_equal(from_file, plain, n_plain);
+        free(plain);
+        free(from_memory);
+        free(from_file);
+        free(in);
+    }
+}
+
+/* A file whose raw_data happens to look like a stub is not fooled: the
+ * marker is random per load. */
+static void stub_lookalikes_are_plain_bytes(void **state)
+{
+    (void)state;
+    pb_stubs s;
+    memset(&s, 0, sizeof s);
+    uint8_t fake[PB_STUB_SIZE] = {0};
+    assert_null(pb_stub_find(&s, fake, sizeof fake)); /* no stubs: never a match */
+    size_t size;
+    uint8_t *in = read_all(EXAMPLE, &size);
+    assert_true(pb_stub_payloads(in, size, 1, &s));
+    assert_true(s.n > 0);
+    uint8_t stub[PB_STUB_SIZE];
+    memcpy(stub, s.marker, 8);
+    uint64_t index = s.n; /* one past the table */
+    memcpy(stub + 8, &index, 8);
+    assert_null(pb_stub_find(&s, stub, sizeof stub));
+    index = 0;
+    memcpy(stub + 8, &index, 8);
+    assert_non_null(pb_stub_find(&s, stub, sizeof stub));
+    stub[0] ^= 1;
+    assert_null(pb_stub_find(&s, stub, sizeof stub));
+    pb_stubs_free(&s);
+    /* Malformed input: the encoder declines and leaves nothing to free. */
+    assert_false(pb_stub_payloads(in, size / 2, 1, &s));
+    assert_null(s.items);
     free(in);
 }
 
@@ -321,6 +401,8 @@ int main(void)
         cmocka_unit_test(example_round_trips_byte_exact),
         cmocka_unit_test(unknown_fields_survive),
         cmocka_unit_test(feature_model_is_carried_through),
+        cmocka_unit_test(borrowed_payloads_match_copied_ones),
+        cmocka_unit_test(stub_lookalikes_are_plain_bytes),
         cmocka_unit_test(nesting_limit),
         cmocka_unit_test(foreign_bytes_are_refused),
         cmocka_unit_test(truncations_never_crash),

@@ -1,0 +1,94 @@
+/* scan.c — a first walk over the wire format, before protobuf-c unpacks.
+ *
+ * Guided by the generated descriptors, it enters every length-delimited field
+ * whose descriptor says "message" and skips everything else, to
+ *  - refuse files nested deeper than a limit, so neither protobuf-c (which
+ *    recurses) nor the IR converters can run out of stack;
+ *  - count the TensorProto.raw_data payloads large enough to be borrowed
+ *    rather than copied (see stub.c).
+ * It touches only the bytes around payloads, never the payloads themselves.
+ * Malformed bytes stop the walk quietly: the unpacker reports them.
+ */
+#include "proto/pb_internal.h"
+
+bool pb_read_varint(const uint8_t *p, size_t n, size_t *i, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64 && *i < n; shift += 7) {
+        uint8_t b = p[(*i)++];
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+const ProtobufCFieldDescriptor *pb_field(const ProtobufCMessageDescriptor *desc, uint64_t number)
+{
+    return number <= UINT32_MAX ? protobuf_c_message_descriptor_get_field(desc, (unsigned)number)
+                                : NULL;
+}
+
+bool pb_is_payload(const ProtobufCMessageDescriptor *desc, uint64_t number)
+{
+    return desc == &onnx__tensor_proto__descriptor && number == 9; /* raw_data */
+}
+
+typedef struct scan_ctx {
+    int max_depth;
+    size_t threshold;
+    size_t n_payloads;
+} scan_ctx;
+
+/* Returns false when the depth limit is exceeded. */
+static bool scan(scan_ctx *c, const ProtobufCMessageDescriptor *desc, const uint8_t *p, size_t n,
+                 int depth)
+{
+    if (depth > c->max_depth) return false;
+    size_t i = 0;
+    while (i < n) {
+        uint64_t key, len;
+        if (!pb_read_varint(p, n, &i, &key)) return true;
+        switch (key & 7) {
+        case 0:
+            if (!pb_read_varint(p, n, &i, &len)) return true;
+            break;
+        case 1:
+            if (n - i < 8) return true;
+            i += 8;
+            break;
+        case 5:
+            if (n - i < 4) return true;
+            i += 4;
+            break;
+        case 2: {
+            if (!pb_read_varint(p, n, &i, &len) || len > n - i) return true;
+            const ProtobufCFieldDescriptor *f = pb_field(desc, key >> 3);
+            if (pb_is_payload(desc, key >> 3) && len >= c->threshold) c->n_payloads++;
+            if (f && f->type == PROTOBUF_C_TYPE_MESSAGE &&
+                !scan(c, f->descriptor, p + i, (size_t)len, depth + 1))
+                return false;
+            i += (size_t)len;
+            break;
+        }
+        default:
+            return true; /* groups or garbage: the unpacker decides */
+        }
+    }
+    return true;
+}
+
+base_status pb_prescan(const uint8_t *data, size_t size, int max_depth, size_t threshold,
+                       size_t *n_payloads, const char *label, base_diag *d)
+{
+    scan_ctx c = {max_depth, threshold, 0};
+    *n_payloads = 0;
+    if (!scan(&c, &onnx__model_proto__descriptor, data, size, 0))
+        return base_diag_set(d, BASE_ERR_FORMAT,
+                             "%s: messages nested more than %d deep; refusing to unpack", label,
+                             max_depth);
+    *n_payloads = c.n_payloads;
+    return BASE_OK;
+}
