@@ -383,7 +383,7 @@ typedef struct ir_ext_file {
     char *path;     /* resolved, inside the model's folder */
     int fd;
     uint64_t size;
-    const uint8_t *map; /* mapped on first use, else NULL */
+    const uint8_t *map; /* whole file mapped read-only (pages read when touched); NULL if empty */
 } ir_ext_file;
 
 struct ir_model {

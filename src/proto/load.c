@@ -80,6 +80,7 @@ static void *arr(load_ctx *c, size_t n, size_t size)
 
 /* ---- extras: unknown fields and uninterpreted sub-messages ------------------ */
 
+/* Fields listed here must also be listed by pb_is_opaque (scan.c). */
 typedef struct opaque_list {
     uint32_t tag;
     size_t n;

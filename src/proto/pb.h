@@ -1,12 +1,13 @@
 /* pb.h — reading and writing ONNX files: the only door between protobuf and the IR.
  *
- * pb_load_* unpacks with protobuf-c through arenas (large payloads land in the
- * model's data arena and are borrowed by the IR, small ones are copied), turns
- * the message tree into IR, frees the tree, and checks every tensor against
- * its dims and type. External data is resolved inside the model's folder and
- * mapped lazily. pb_save_file streams the packed model to a temporary file and
- * renames it into place; tensors can go to (or come from) an external data
- * file, copied file to file when unchanged.
+ * pb_load_* unpacks with protobuf-c, turns the message tree into IR, frees the
+ * tree, and checks every tensor against its dims and type. Large raw_data
+ * payloads never pass through protobuf-c: the IR points into the mapped model
+ * file (kept by the model), or into one copy when loading from memory. External
+ * data is resolved inside the model's folder and mapped read-only (pages are
+ * read only when touched). pb_save_file streams the packed model to a
+ * temporary file and renames it into place; payloads still in the input file
+ * or in external data are copied file to file.
  *
  * Errors name the file and, where there is one, the tensor or node.
  */

@@ -13,6 +13,10 @@ bool pb_read_varint(const uint8_t *p, size_t n, size_t *i, uint64_t *out);
 const ProtobufCFieldDescriptor *pb_field(const ProtobufCMessageDescriptor *desc, uint64_t number);
 /* True for the field whose large payloads are borrowed: TensorProto.raw_data. */
 bool pb_is_payload(const ProtobufCMessageDescriptor *desc, uint64_t number);
+/* True for the fields load.c keeps as opaque bytes (training_info,
+ * configuration, quantization_annotation, device_configurations, segment):
+ * they are re-packed verbatim, so no stub may be placed inside them. */
+bool pb_is_opaque(const ProtobufCMessageDescriptor *desc, uint64_t number);
 
 /* Refuses messages nested deeper than max_depth and counts raw_data payloads
  * of threshold bytes or more (scan.c). Malformed bytes are left for the

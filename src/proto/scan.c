@@ -36,15 +36,25 @@ bool pb_is_payload(const ProtobufCMessageDescriptor *desc, uint64_t number)
     return desc == &onnx__tensor_proto__descriptor && number == 9; /* raw_data */
 }
 
+bool pb_is_opaque(const ProtobufCMessageDescriptor *desc, uint64_t number)
+{
+    /* Must match the opaque_list entries of load.c. */
+    return (desc == &onnx__model_proto__descriptor && (number == 20 || number == 26)) ||
+           (desc == &onnx__graph_proto__descriptor && number == 14) ||
+           (desc == &onnx__node_proto__descriptor && number == 10) ||
+           (desc == &onnx__tensor_proto__descriptor && number == 3);
+}
+
 typedef struct scan_ctx {
     int max_depth;
     size_t threshold;
     size_t n_payloads;
 } scan_ctx;
 
-/* Returns false when the depth limit is exceeded. */
+/* Returns false when the depth limit is exceeded. Payloads inside fields kept
+ * opaque (`opaque`) are not counted: those bytes are re-packed verbatim. */
 static bool scan(scan_ctx *c, const ProtobufCMessageDescriptor *desc, const uint8_t *p, size_t n,
-                 int depth)
+                 int depth, bool opaque)
 {
     if (depth > c->max_depth) return false;
     size_t i = 0;
@@ -66,9 +76,10 @@ static bool scan(scan_ctx *c, const ProtobufCMessageDescriptor *desc, const uint
         case 2: {
             if (!pb_read_varint(p, n, &i, &len) || len > n - i) return true;
             const ProtobufCFieldDescriptor *f = pb_field(desc, key >> 3);
-            if (pb_is_payload(desc, key >> 3) && len >= c->threshold) c->n_payloads++;
+            if (!opaque && pb_is_payload(desc, key >> 3) && len >= c->threshold) c->n_payloads++;
             if (f && f->type == PROTOBUF_C_TYPE_MESSAGE &&
-                !scan(c, f->descriptor, p + i, (size_t)len, depth + 1))
+                !scan(c, f->descriptor, p + i, (size_t)len, depth + 1,
+                      opaque || pb_is_opaque(desc, key >> 3)))
                 return false;
             i += (size_t)len;
             break;
@@ -85,7 +96,7 @@ base_status pb_prescan(const uint8_t *data, size_t size, int max_depth, size_t t
 {
     scan_ctx c = {max_depth, threshold, 0};
     *n_payloads = 0;
-    if (!scan(&c, &onnx__model_proto__descriptor, data, size, 0))
+    if (!scan(&c, &onnx__model_proto__descriptor, data, size, 0, false))
         return base_diag_set(d, BASE_ERR_FORMAT,
                              "%s: messages nested more than %d deep; refusing to unpack", label,
                              max_depth);

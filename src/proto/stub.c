@@ -111,7 +111,7 @@ static void encode(enc *e, const ProtobufCMessageDescriptor *desc, const uint8_t
             if (pb_is_payload(desc, key >> 3) && len >= e->threshold) {
                 put(e, p + start, key_end - start);
                 add_stub(e, p + i, len);
-            } else if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
+            } else if (f && f->type == PROTOBUF_C_TYPE_MESSAGE && !pb_is_opaque(desc, key >> 3)) {
                 /* Encode the body after a 10-byte gap, then close the gap
                  * behind the body's real length prefix. */
                 put(e, p + start, key_end - start);

@@ -8,7 +8,8 @@ tensors stored in each typed field (float_data, int32_data for float16 and
 int8, int64_data, string_data, double_data, uint64_data) and in raw_data, a
 segment, an overridable initializer (also a graph input), a sparse
 initializer, value_info, doc strings and metadata_props at every level,
-quantization annotations, training_info, a model-local function, symbolic
+quantization annotations, training_info (with a raw_data initializer), a
+model-local function, symbolic
 dims with denotations, sequence/map/optional types, and fields newer than
 python3-onnx 1.12 (node device configurations, graph metadata) appended as
 raw protobuf bytes. The model is structurally valid; it is not meant to run.
@@ -109,7 +110,11 @@ def main():
                               functions=[fn])
     helper.set_model_props(model, {"author": "onnxfold", "empty": ""})
     ti = model.training_info.add()
-    ti.algorithm.CopyFrom(helper.make_graph([], "algo", [], []))
+    # training_info is kept opaque by the loader: a raw_data payload inside it
+    # must come back verbatim (it once came back as a borrowed-payload stub).
+    ti.algorithm.CopyFrom(helper.make_graph(
+        [], "algo", [], [],
+        initializer=[numpy_helper.from_array(np.arange(8, dtype=np.float32), "lr")]))
     b = ti.update_binding.add()
     b.key, b.value = "raw", "raw"
 
