@@ -26,8 +26,9 @@ from onnx import helper  # noqa: E402
 
 import onnx_compare  # noqa: E402
 
-NODE_TESTS = os.environ.get("ONNX_NODE_TESTS",
-                            "/work/shared/onnx-node-tests/v1.22.0")
+NODE_TESTS = os.environ.get("ONNX_NODE_TESTS") or os.path.join(
+    os.environ.get("SHARED") or os.path.join(REPO, "..", "shared"),
+    "onnx-node-tests", "v1.22.0")
 CONV = os.path.join(NODE_TESTS, "test_conv_with_strides_padding", "model.onnx")
 IF = os.path.join(NODE_TESTS, "test_if", "model.onnx")
 LOOP = os.path.join(NODE_TESTS, "test_loop11", "model.onnx")
