@@ -256,6 +256,8 @@ base_status ir_node_set_input(ir_node *n, uint32_t slot, ir_value *v)
 
 void ir_node_set_output(ir_node *n, uint32_t slot, ir_value *v)
 {
+    ir_value *old = n->outputs[slot];
+    if (old && old != v && old->producer == n && old->producer_slot == slot) old->producer = NULL;
     n->outputs[slot] = v;
     if (v) {
         v->producer = n;

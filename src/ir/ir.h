@@ -450,7 +450,8 @@ void ir_node_append(ir_graph *g, ir_node *n);
 void ir_node_insert_before(ir_node *before, ir_node *n);
 /* Sets input `slot` to v (NULL: absent), updating both use lists. */
 base_status ir_node_set_input(ir_node *n, uint32_t slot, ir_value *v) BASE_MUST_CHECK;
-/* Makes v the value of output `slot` (v must have no producer). */
+/* Makes v the value of output `slot` (v must have no producer); the value it
+ * displaces loses its producer. */
 void ir_node_set_output(ir_node *n, uint32_t slot, ir_value *v);
 /* Unlinks n from its graph and drops its input uses. Its outputs keep their
  * names but lose their producer; callers first move uses away from them. */

@@ -223,6 +223,20 @@ static void rename_updates_interface(void **state)
     assert_int_equal(ir_verify(f->m, NULL), BASE_OK);
 }
 
+static void set_output_moves_the_producer(void **state)
+{
+    fixture *f = *state;
+    /* Keep Add's output name on Relu (as a fusion keeps BN's output name). */
+    ir_value *z = f->z;
+    ir_node_unlink(f->add);
+    assert_null(z->producer);
+    ir_value *y = f->relu->outputs[0];
+    ir_node_set_output(f->relu, 0, z);
+    assert_ptr_equal(z->producer, f->relu);
+    assert_null(y->producer); /* the displaced value no longer claims Relu */
+    assert_int_equal(ir_verify(f->m, NULL), BASE_OK);
+}
+
 static void fresh_names_are_unique(void **state)
 {
     fixture *f = *state;
@@ -277,6 +291,7 @@ int main(void)
         T(undefined_graph_output_is_caught),
         T(subgraph_outer_references),
         T(rename_updates_interface),
+        T(set_output_moves_the_producer),
         T(fresh_names_are_unique),
         T(initializers_add_and_remove),
         T(opset_lookup),
