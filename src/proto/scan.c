@@ -4,6 +4,8 @@
  * whose descriptor says "message" and skips everything else, to
  *  - refuse files nested deeper than a limit, so neither protobuf-c (which
  *    recurses) nor the IR converters can run out of stack;
+ *  - refuse fields numbered 0, which protobuf-c accepts when over-long encoded
+ *    but which no encoder can write back;
  *  - count the TensorProto.raw_data payloads large enough to be borrowed
  *    rather than copied (see stub.c).
  * It touches only the bytes around payloads, never the payloads themselves.
@@ -49,18 +51,29 @@ typedef struct scan_ctx {
     int max_depth;
     size_t threshold;
     size_t n_payloads;
+    bool field_zero;     /* a field numbered 0 was seen */
+    bool depth_exceeded; /* nesting went past max_depth */
 } scan_ctx;
 
-/* Returns false when the depth limit is exceeded. Payloads inside fields kept
- * opaque (`opaque`) are not counted: those bytes are re-packed verbatim. */
+/* Returns false when the depth limit is exceeded or a field is numbered 0
+ * (protobuf-c accepts an over-long encoding of it, but nothing can write it
+ * back). Payloads inside fields kept opaque (`opaque`) are not counted: those
+ * bytes are re-packed verbatim. */
 static bool scan(scan_ctx *c, const ProtobufCMessageDescriptor *desc, const uint8_t *p, size_t n,
                  int depth, bool opaque)
 {
-    if (depth > c->max_depth) return false;
+    if (depth > c->max_depth) {
+        c->depth_exceeded = true;
+        return false;
+    }
     size_t i = 0;
     while (i < n) {
         uint64_t key, len;
         if (!pb_read_varint(p, n, &i, &key)) return true;
+        if (key >> 3 == 0) {
+            c->field_zero = true;
+            return false;
+        }
         switch (key & 7) {
         case 0:
             if (!pb_read_varint(p, n, &i, &len)) return true;
@@ -94,9 +107,14 @@ static bool scan(scan_ctx *c, const ProtobufCMessageDescriptor *desc, const uint
 base_status pb_prescan(const uint8_t *data, size_t size, int max_depth, size_t threshold,
                        size_t *n_payloads, const char *label, base_diag *d)
 {
-    scan_ctx c = {max_depth, threshold, 0};
+    scan_ctx c = {max_depth, threshold, 0, false, false};
     *n_payloads = 0;
-    if (!scan(&c, &onnx__model_proto__descriptor, data, size, 0, false))
+    if (!scan(&c, &onnx__model_proto__descriptor, data, size, 0, false) && c.field_zero)
+        return base_diag_set(d, BASE_ERR_FORMAT,
+                             "%s: not an ONNX model: a field has the invalid number 0 (corrupt "
+                             "file)",
+                             label);
+    if (c.depth_exceeded)
         return base_diag_set(d, BASE_ERR_FORMAT,
                              "%s: messages nested more than %d deep; refusing to unpack", label,
                              max_depth);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -176,6 +177,64 @@ static void stub_lookalikes_are_plain_bytes(void **state)
     assert_false(pb_stub_payloads(in, size / 2, 1, &s));
     assert_null(s.items);
     free(in);
+}
+
+/* Replays every input the fuzzer once broke (fuzz/regressions/) with the
+ * fuzz target's properties: refused with a message, or loaded the same way
+ * with and without payload stubs, and saved to a fixed point. */
+static void fuzz_regressions_hold(void **state)
+{
+    (void)state;
+    const char *dir = ONNXFOLD_SOURCE_DIR "/fuzz/regressions";
+    DIR *dh = opendir(dir);
+    assert_non_null(dh);
+    int seen = 0;
+    struct dirent *e;
+    while ((e = readdir(dh)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        size_t size;
+        uint8_t *in = read_all(path, &size);
+        uint8_t *out[2] = {NULL, NULL};
+        size_t n[2] = {0, 0};
+        base_status st[2];
+        size_t saved = pb_borrow_threshold;
+        for (int k = 0; k < 2; k++) {
+            pb_borrow_threshold = k ? 1 : SIZE_MAX;
+            ir_model *m = NULL;
+            base_diag d = {0};
+            st[k] = pb_load_memory(in, size, NULL, e->d_name, &m, &d);
+            if (st[k] != BASE_OK) {
+                assert_true(d.msg[0] != '\0');
+                continue;
+            }
+            assert_int_equal(pb_save_memory(m, &out[k], &n[k], NULL), BASE_OK);
+            ir_model_free(m);
+            ir_model *again;
+            uint8_t *twice;
+            size_t n2;
+            if (pb_load_memory(out[k], n[k], NULL, "again", &again, &d) != BASE_OK)
+                fail_msg("%s: saved bytes do not load: %s", e->d_name, d.msg);
+            assert_int_equal(pb_save_memory(again, &twice, &n2, NULL), BASE_OK);
+            assert_int_equal(n2, n[k]);
+            assert_memory_equal(twice, out[k], n2);
+            free(twice);
+            ir_model_free(again);
+        }
+        pb_borrow_threshold = saved;
+        assert_int_equal(st[0], st[1]);
+        if (st[0] == BASE_OK) {
+            assert_int_equal(n[0], n[1]);
+            assert_memory_equal(out[0], out[1], n[0]);
+        }
+        free(out[0]);
+        free(out[1]);
+        free(in);
+        seen++;
+    }
+    closedir(dh);
+    assert_true(seen >= 3);
 }
 
 static void unknown_fields_survive(void **state)
@@ -400,6 +459,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(example_round_trips_byte_exact),
         cmocka_unit_test(unknown_fields_survive),
+        cmocka_unit_test(fuzz_regressions_hold),
         cmocka_unit_test(feature_model_is_carried_through),
         cmocka_unit_test(borrowed_payloads_match_copied_ones),
         cmocka_unit_test(stub_lookalikes_are_plain_bytes),
