@@ -97,6 +97,6 @@ int cli_convert(int argc, char **argv)
     if (onnxfold_model_load(in, &m, &err) != ONNXFOLD_OK) return cli_error("%s", err.message);
     onnxfold_status st = onnxfold_model_save(m, out, &o, &err);
     onnxfold_model_free(m);
-    if (st != ONNXFOLD_OK) return cli_error("%s: %s", out, err.message);
+    if (st != ONNXFOLD_OK) return cli_error("%s", err.message);
     return CLI_OK;
 }

@@ -724,6 +724,9 @@ base_status pb_save_file(ir_model *m, const char *path, const pb_save_options *o
     free(location);
     return BASE_OK;
 fail:
+    /* Every message names the output; file errors already start with a path. */
+    if (d && d->msg[0] != '/' && strncmp(d->msg, path, strlen(path)) != 0)
+        base_diag_prefix(d, path);
     if (c.data_open) base_outfile_abort(&c.data_out);
     base_outfile_abort(&out);
     base_arena_free(&c.a);
