@@ -53,7 +53,11 @@ export PKG_CONFIG_PATH="$libdir/pkgconfig"
 flags=$(pkg-config --cflags --libs onnxfold 2>"$work/pc.err")
 check "pkg-config knows onnxfold" '[ -n "$flags" ] || { cat "$work/pc.err"; false; }'
 # shellcheck disable=SC2086
-cc -std=c11 -Wall -Werror -o "$work/use" "$work/use.c" $flags >"$work/cc.log" 2>&1
+# A sanitized library needs a sanitized program (the runtime must come first).
+san=""
+[ "${SANITIZE:-0}" = 1 ] && san="-fsanitize=address,undefined"
+# shellcheck disable=SC2086
+cc -std=c11 -Wall -Werror $san -o "$work/use" "$work/use.c" $flags >"$work/cc.log" 2>&1
 rc=$?
 check "program builds against the installed library" '[ $rc -eq 0 ] || { cat "$work/cc.log"; false; }'
 out=$(LD_LIBRARY_PATH="$libdir" "$work/use" "$SRC/examples/tiny_cnn.onnx" "$work/copy.onnx" 2>&1)
