@@ -121,7 +121,31 @@ both "external symlink out of the folder" "$e/symlink.onnx" "resolves outside th
 both "external offset not a number" "$e/badnum.onnx" "offset '12abc' is not a number"
 both "nesting deeper than 200" "$work/deep.onnx" "nested more than 200 deep"
 
-# Output problems.
+# Output problems. A write that fails midway (file size limit: EFBIG, as a
+# full disk would give ENOSPC) must leave neither OUT nor a temporary, both
+# for payloads written from memory and for those copied file to file.
+py - "$work/big.onnx" <<'PY'
+import sys
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper, TensorProto
+w = numpy_helper.from_array(np.arange(300000, dtype=np.float32), "w")  # 1.2 MB: borrowed
+small = [numpy_helper.from_array(np.full(1000, i, dtype=np.float32), "s%d" % i) for i in range(300)]
+g = helper.make_graph([helper.make_node("Identity", ["w"], ["y"])], "big", [],
+                      [helper.make_tensor_value_info("y", TensorProto.FLOAT, [300000])],
+                      initializer=[w] + small)
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), sys.argv[1])
+PY
+for limit in 64 1500; do
+    expect_fail2 "write fails after ${limit} KiB" "write failed: File too large" \
+        bash -c 'trap "" XFSZ; ulimit -f "$1"; exec "$2" convert "$3" "$4"' _ "$limit" "$ONNXFOLD" "$work/big.onnx" "$out/o.onnx"
+    no_leftovers "  and leaves nothing" "$out" "$out/o.onnx"
+    expect_fail2 "external data write fails after ${limit} KiB" "File too large" \
+        bash -c 'trap "" XFSZ; ulimit -f "$1"; exec "$2" convert "$3" "$4" --external-data w.bin' _ "$limit" "$ONNXFOLD" "$work/big.onnx" "$out/o.onnx"
+    no_leftovers "  and leaves nothing" "$out" "$out/w.bin"
+    no_leftovers "  not even the model" "$out" "$out/o.onnx"
+done
+
 expect_fail2 "convert into a missing folder" "cannot create: No such file or directory" \
     "$ONNXFOLD" convert "$ex" "$work/no/such/dir/o.onnx"
 finish

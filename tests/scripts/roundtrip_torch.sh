@@ -19,8 +19,10 @@ for gz in "$SRC"/tests/models/torch/*.onnx.gz; do
     elif ! cmp -s "$out/$name" "$out/rt_$name"; then
         echo "FAIL $name: equal field by field but not byte-identical"
         fail=$((fail + 1))
-    elif ! "$ONNXFOLD" info "$out/$name" | grep -q '^  BatchNormalization [1-9]'; then
-        echo "FAIL $name: info does not list BatchNormalization nodes"
+    elif ! "$ONNXFOLD" info "$out/$name" >"$out/info" ||
+        ! grep -q '^  BatchNormalization [1-9]' "$out/info" || ! grep -q '^check: ok$' "$out/info"; then
+        echo "FAIL $name: info does not list BatchNormalization nodes or the graph check fails"
+        cat "$out/info"
         fail=$((fail + 1))
     else
         pass=$((pass + 1))
