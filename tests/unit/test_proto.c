@@ -416,6 +416,42 @@ static void allocation_failures_are_reported(void **state)
     free(in);
 }
 
+/* Every allocation failure while saving is reported and leaves no file. */
+static void save_allocation_failures(void **state)
+{
+    (void)state;
+    ir_model *m;
+    assert_int_equal(pb_load_file(ONNXFOLD_SOURCE_DIR "/tests/models/features.onnx", &m, NULL),
+                     BASE_OK);
+    char dir[] = "/tmp/onnxfold-save-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/out.onnx", dir);
+    int failures = 0;
+    for (long n = 0;; n++) {
+        base_diag d = {0};
+        pb_save_options o = {.mode = PB_EXTERNAL_FILE, .external_file = "w.bin", .threshold = 1};
+        base_arena_fail_after(n);
+        base_status st = pb_save_file(m, path, &o, &d);
+        base_arena_fail_after(-1);
+        if (st == BASE_OK) break;
+        assert_int_equal(st, BASE_ERR_NOMEM);
+        assert_non_null(strstr(d.msg, "out of memory"));
+        assert_int_equal(rmdir(dir), 0); /* nothing written, no temporary left */
+        assert_non_null(mkdtemp(strcpy(dir, "/tmp/onnxfold-save-XXXXXX")));
+        snprintf(path, sizeof path, "%s/out.onnx", dir);
+        failures++;
+        assert_true(n < 100000);
+    }
+    assert_true(failures > 10);
+    char data[80];
+    snprintf(data, sizeof data, "%s/w.bin", dir);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(unlink(data), 0);
+    assert_int_equal(rmdir(dir), 0);
+    ir_model_free(m);
+}
+
 static void two_gib_limit(void **state)
 {
     (void)state;
@@ -467,6 +503,7 @@ int main(void)
         cmocka_unit_test(foreign_bytes_are_refused),
         cmocka_unit_test(truncations_never_crash),
         cmocka_unit_test(allocation_failures_are_reported),
+        cmocka_unit_test(save_allocation_failures),
         cmocka_unit_test(two_gib_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
