@@ -3,7 +3,8 @@
 # tests/models/features.onnx and examples/):
 # `onnxfold convert` each one, then compare original and copy field by field
 # with python3-onnx (tests/scripts/onnx_compare.py). Also reports how many
-# copies are byte-identical, and fails if any model is refused or changed.
+# copies are byte-identical, requires every copy to pass the graph check of
+# `onnxfold info` (the verifier), and fails if any model is refused or changed.
 set -u
 suite="$SHARED/onnx-node-tests/v1.22.0"
 out="$WORK/roundtrip_conformance"
@@ -19,6 +20,11 @@ for dir in "$suite"/*/; do
     if "$ONNXFOLD" convert "$dir/model.onnx" "$out/$name.onnx" 2>"$out/err"; then
         printf '%s\t%s\n' "$dir/model.onnx" "$out/$name.onnx" >>"$list"
         cmp -s "$dir/model.onnx" "$out/$name.onnx" && same=$((same + 1))
+        # The IR built from it must satisfy the verifier (SSA, scopes, order, uses).
+        if ! "$ONNXFOLD" info "$out/$name.onnx" | grep -q '^check: ok$'; then
+            refused=$((refused + 1))
+            echo "CHECK FAILED $name: $("$ONNXFOLD" info "$out/$name.onnx" | grep '^check:')"
+        fi
     else
         refused=$((refused + 1))
         echo "REFUSED $name: $(cat "$out/err")"
