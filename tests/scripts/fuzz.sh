@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer target with clang (ASan+UBSan) in its own build folder
-# and runs it for FUZZ_SECONDS (default 60) from a seed corpus of conformance
+# and runs it for FUZZ_SECONDS (default 60; FUZZ_SEED, default 1, makes CI runs
+# repeatable: use another seed to explore) from a seed corpus of conformance
 # and example models. Fails on any crash, leak, or property violation.
 set -u
 seconds=${FUZZ_SECONDS:-60}
@@ -21,7 +22,7 @@ for f in "$SRC"/fuzz/regressions/* "$SRC"/tests/models/features.onnx; do
     [ -f "$f" ] && cp "$f" "$corpus/seed_$i.onnx" && i=$((i + 1))
 done
 echo "fuzzing for ${seconds}s from $i seeds"
-"$build/fuzz_load" "$corpus" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
+"$build/fuzz_load" "$corpus" -max_total_time="$seconds" -seed="${FUZZ_SEED:-1}" -max_len=65536 -timeout=10 \
     -rss_limit_mb=2048 -print_final_stats=1 >"$WORK/fuzz.log" 2>&1
 status=$?
 tail -n 15 "$WORK/fuzz.log"
