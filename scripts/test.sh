@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs test dependencies, then
 #  1. builds with AddressSanitizer + UndefinedBehaviorSanitizer (-Werror) and
-#     runs every test under it;
+#     runs the unit and end-to-end tests under it (not lint, not the fuzz run,
+#     which builds its own sanitized binary, not the 2.2 GiB test);
 #  2. builds the release configuration (-Werror) and runs every test again,
 #     plus the format check, cppcheck and the libFuzzer run.
 # ctest's summary of the last run is the final line.
