@@ -18,7 +18,8 @@ base_status base_file_map_open(base_file_map *m, const char *path, base_diag *d)
 {
     memset(m, 0, sizeof *m);
     m->fd = -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return base_diag_set(d, BASE_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0) {
@@ -80,6 +81,13 @@ base_status base_outfile_open(base_outfile *o, const char *path, base_diag *d)
 {
     memset(o, 0, sizeof *o);
     o->fd = -1;
+    struct stat existing;
+    if (!*path) return base_diag_set(d, BASE_ERR_USAGE, "empty output path");
+    if (lstat(path, &existing) == 0 && !S_ISREG(existing.st_mode) && !S_ISLNK(existing.st_mode))
+        return base_diag_set(d, BASE_ERR_IO,
+                             "%s: exists and is not a regular file; refusing to "
+                             "replace it",
+                             path);
     char *dir = base_path_dirname(path);
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;

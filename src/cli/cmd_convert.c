@@ -59,6 +59,7 @@ int cli_convert(int argc, char **argv)
             if (++i == argc || !parse_bytes(argv[i], &o.threshold))
                 return cli_error("convert: --external-threshold needs a byte count");
             threshold_given = 1;
+            if (o.threshold == 0) o.threshold = 1; /* 0: every tensor; empty ones have no bytes */
         } else if (strcmp(a, "--internal") == 0) {
             internal = 1;
         } else if (strcmp(a, "--force") == 0) {
@@ -76,6 +77,7 @@ int cli_convert(int argc, char **argv)
         }
     }
     if (!in || !out) return cli_error("convert: needs IN and OUT (see 'onnxfold convert --help')");
+    if (!*in || !*out) return cli_error("convert: IN and OUT must not be empty paths");
     if (internal && (o.external_file || threshold_given))
         return cli_error("convert: --internal cannot be combined with --external-data or "
                          "--external-threshold");

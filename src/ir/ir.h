@@ -405,7 +405,9 @@ struct ir_model {
     char *base_dir;         /* folder external data is resolved against (malloc'ed) */
     const uint8_t *src_map; /* the model file, mapped, when payloads point into it */
     size_t src_size;
-    int src_fd; /* that file, open for file-to-file copies; -1 if none */
+    int src_fd;      /* that file, open for file-to-file copies; -1 if none */
+    bool has_src_id; /* the model file's identity, so saving never overwrites it */
+    uint64_t src_dev, src_ino;
     uint32_t n_ext_files, cap_ext_files;
     ir_ext_file *ext_files; /* malloc'ed */
 };

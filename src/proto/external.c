@@ -66,7 +66,7 @@ static base_status ext_file(ir_model *m, const char *location, uint32_t *index, 
         m->ext_files = a;
         m->cap_ext_files = cap;
     }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not block */
     struct stat sb;
     if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         int e = fd < 0 ? errno : EINVAL;
@@ -145,8 +145,8 @@ static base_status resolve_external(ir_model *m, ir_tensor *t, base_diag *d)
     if (off > f->size || len > f->size - off)
         return base_diag_set(d, BASE_ERR_INVALID,
                              "tensor '%s': external data file '%s' is short: it has %" PRIu64
-                             " bytes, the tensor needs bytes %" PRIu64 "..%" PRIu64,
-                             tname(t), location, f->size, off, off + len);
+                             " bytes, the tensor needs %" PRIu64 " bytes from offset %" PRIu64,
+                             tname(t), location, f->size, len, off);
     t->is_external = true;
     t->ext = (ir_external_ref){fi, off, len};
     return BASE_OK;

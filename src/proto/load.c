@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/file.h"
 
@@ -729,7 +730,14 @@ base_status pb_load_file(const char *path, ir_model **out, base_diag *d)
         base_file_map_close(&fm);
         return base_diag_set(d, BASE_ERR_NOMEM, "%s: out of memory", path);
     }
+    struct stat sb;
+    bool have_id = fm.fd >= 0 && fstat(fm.fd, &sb) == 0;
     st = load_impl(fm.data, fm.size, dir, path, &fm, out, d);
+    if (st == BASE_OK && have_id) {
+        (*out)->has_src_id = true;
+        (*out)->src_dev = (uint64_t)sb.st_dev;
+        (*out)->src_ino = (uint64_t)sb.st_ino;
+    }
     base_file_map_close(&fm);
     free(dir);
     return st;

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/file.h"
 
@@ -670,6 +671,13 @@ static base_status plan_data_file(save_ctx *c, const char *path, const pb_save_o
     if (strcmp(*data_path, path) == 0 || base_same_file(*data_path, path))
         return base_diag_set(c->d, BASE_ERR_USAGE,
                              "external data file '%s' would overwrite the model file itself",
+                             *location);
+    struct stat sb;
+    if (c->m->has_src_id && stat(*data_path, &sb) == 0 && (uint64_t)sb.st_dev == c->m->src_dev &&
+        (uint64_t)sb.st_ino == c->m->src_ino)
+        return base_diag_set(c->d, BASE_ERR_USAGE,
+                             "external data file '%s' is the input model itself; choose another "
+                             "name",
                              *location);
     bool replace_ok = o && o->replace_input_data;
     for (uint32_t i = 0; i < c->m->n_ext_files && !replace_ok; i++)

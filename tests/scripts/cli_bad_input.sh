@@ -1,17 +1,35 @@
 #!/usr/bin/env bash
-# Bad input: every case gets exit status 2 (not a crash), one stderr line that
-# names the file and the reason, and for `convert` no OUT and no temporary
-# file left behind.
+# Bad input: every case gets exit status 2 (not a crash, not a hang), one
+# stderr line "onnxfold: FILE: reason" that names the file and the reason, and
+# for `convert` no OUT, no OUT.data and no temporary file left behind.
 . "$(dirname "$0")/lib.sh"
 ex="$SRC/examples/tiny_cnn.onnx"
 out="$work/out"
 mkdir -p "$out"
+# Every run is bounded (5 s; each takes milliseconds): a tool that blocks
+# (e.g. opening a FIFO) fails the check with exit 124 instead of hanging.
+run=(timeout 5 "$ONNXFOLD")
+
+# names_file CASE FILE: the last expect_fail2's message starts "onnxfold: FILE: ".
+names_file() {
+    if grep -qF -- "onnxfold: $2: " "$work/.err"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "FAIL: $1: the message does not start with 'onnxfold: $2: ': $(head -c 300 "$work/.err")"
+    fi
+}
 
 # both CASE FILE FRAGMENT: `info` and `convert` refuse FILE the same way.
 both() {
-    expect_fail2 "info: $1" "$3" "$ONNXFOLD" info "$2"
-    expect_fail2 "convert: $1" "$3" "$ONNXFOLD" convert "$2" "$out/o.onnx"
+    expect_fail2 "info: $1" "$3" "${run[@]}" info "$2"
+    names_file "info: $1" "$2"
+    expect_fail2 "info --json: $1" "$3" "${run[@]}" info --json "$2"
+    check "info --json: $1: nothing on stdout" test ! -s "$work/.out"
+    expect_fail2 "convert: $1" "$3" "${run[@]}" convert "$2" "$out/o.onnx"
+    names_file "convert: $1" "$2"
     no_leftovers "convert: $1 leaves nothing" "$out" "$out/o.onnx"
+    no_leftovers "convert: $1 leaves no OUT.data" "$out" "$out/o.onnx.data"
 }
 
 both "missing file" "$work/missing.onnx" "missing.onnx: cannot open: No such file"
@@ -20,18 +38,23 @@ both "a directory" "$work" "not a regular file"
 both "empty file" "$work/empty.onnx" "empty.onnx: empty file"
 echo "this is not a model, just text" >"$work/notes.txt"
 both "text file" "$work/notes.txt" "notes.txt: not an ONNX model"
-py -c 'import zipfile,sys; z=zipfile.ZipFile(sys.argv[1],"w"); z.writestr("archive/data.pkl", b"\x80\x02}q\x00."); z.close()' "$work/model.pt"
+py -c 'import zipfile,sys; z=zipfile.ZipFile(sys.argv[1],"w"); z.writestr("archive/data.pkl", b"\x80\x02}q\x00."); z.writestr("archive/version", b"3\n"); z.close()' "$work/model.pt"
 both "PyTorch .pt (zip)" "$work/model.pt" "model.pt: a ZIP archive (a PyTorch .pt checkpoint?)"
 py -c 'import pickle,sys; open(sys.argv[1],"wb").write(pickle.dumps({"w": [1.0, 2.0]}, protocol=2))' "$work/model.pkl"
 both "pickle" "$work/model.pkl" "model.pkl: a Python pickle"
 size=$(stat -c %s "$ex")
-for cut in 1 17 100 1000 2000 $((size - 1)); do
+for cut in 1 17 50 100 513 1000 $((size / 2)) 2000 3000 $((size - 1)); do
     head -c "$cut" "$ex" >"$work/cut$cut.onnx"
-    both "truncated at $cut bytes" "$work/cut$cut.onnx" "cut$cut.onnx: not an ONNX model"
+    both "truncated at $cut of $size bytes" "$work/cut$cut.onnx" "cut$cut.onnx: not an ONNX model"
 done
+mkfifo "$work/fifo.onnx"
+both "a FIFO (must not block)" "$work/fifo.onnx" "not a regular file"
 if [ "$(id -u)" -ne 0 ]; then
     cp "$ex" "$work/noread.onnx" && chmod 000 "$work/noread.onnx"
     both "unreadable file" "$work/noread.onnx" "Permission denied"
+else
+    echo "note: running as root, where chmod 000 does not stop reading: the unreadable-file" \
+        "case is not run (the directory and FIFO cases cover files that cannot be read as a model)"
 fi
 
 # Models whose bytes parse but whose content is inconsistent.
@@ -56,6 +79,11 @@ def dims(d):
         t.dims.extend(d)
     return f
 
+def set_type(v):
+    def f(m):
+        init(m).data_type = v
+    return f
+
 variant("rawlen.onnx", dims([3, 1, 1, 1]))
 def typed(m):
     t = init(m)
@@ -63,13 +91,19 @@ def typed(m):
     t.ClearField("raw_data")
     t.float_data.extend([0.5] * (n - 1))
 variant("typedlen.onnx", typed)
+def strings(m):
+    t = init(m)
+    t.ClearField("raw_data")
+    t.data_type = TensorProto.STRING
+    t.string_data.extend([b"a", b"b", b"c"])
+variant("strlen.onnx", strings)
 variant("overflow.onnx", dims([2**62, 4]))
+variant("overflow2.onnx", dims([2**32, 2**31, 3]))
 variant("negative.onnx", dims([-3]))
-def unknown_type(m):
-    init(m).data_type = 99
-variant("dtype.onnx", unknown_type)
+variant("dtype.onnx", set_type(99))
+variant("dtype0.onnx", set_type(0))
 
-def external(name, location, offset=None, length=None, data=None):
+def external(name, location, offset=None, length=None):
     def f(m):
         t = init(m)
         n = len(t.raw_data)
@@ -82,20 +116,28 @@ def external(name, location, offset=None, length=None, data=None):
                 e.key, e.value = k, v
     variant(name, f)
 
-os.makedirs(os.path.join(w, "ext"), exist_ok=True)
+os.makedirs(os.path.join(w, "ext", "adir"), exist_ok=True)
 open(os.path.join(w, "ext", "short.bin"), "wb").write(b"\0" * 10)
 open(os.path.join(w, "ext", "ok.bin"), "wb").write(b"\0" * 4096)
 open(os.path.join(w, "secret.bin"), "wb").write(b"\0" * 4096)
 os.symlink(os.path.join(w, "secret.bin"), os.path.join(w, "ext", "link.bin"))
+os.mkfifo(os.path.join(w, "ext", "fifo.bin"))
 w0 = w
 w = os.path.join(w0, "ext")
 external("missing.onnx", "nothere.bin")
 external("short.onnx", "short.bin")
 external("offset.onnx", "ok.bin", offset="5000")
+external("offwrap.onnx", "ok.bin", offset=str(2**64 - 1))
 external("absolute.onnx", os.path.join(w0, "secret.bin"))
 external("escape.onnx", "../secret.bin")
 external("symlink.onnx", "link.bin")
 external("badnum.onnx", "ok.bin", offset="12abc")
+external("negoff.onnx", "ok.bin", offset="-5")
+external("badlen.onnx", "ok.bin", length="x")
+external("wronglen.onnx", "ok.bin", length="100")
+external("noloc.onnx", None)
+external("dirloc.onnx", "adir")
+external("fifoloc.onnx", "fifo.bin")
 
 # Nested 300 deep: sequence of sequence of ... tensor, on a graph input.
 t = helper.make_tensor_type_proto(TensorProto.FLOAT, [1])
@@ -104,22 +146,48 @@ for _ in range(300):
 g = helper.make_graph([], "deep", [helper.make_value_info("x", t)], [])
 open(os.path.join(w0, "deep.onnx"), "wb").write(
     helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString())
+# Nested 300 deep through graphs: If whose then_branch holds an If ...
+y = [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])]
+g = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "leaf", [], y)
+empty = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "else", [], y)
+for i in range(300):
+    g = helper.make_graph([helper.make_node("If", ["c"], ["y"], then_branch=g, else_branch=empty)],
+                          "g%d" % i, [], y)
+open(os.path.join(w0, "deepif.onnx"), "wb").write(
+    helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString())
 PY
 
 both "raw_data length does not match dims" "$work/rawlen.onnx" "tensor 'conv1.weight': raw_data has 864 bytes but dims and type need 12"
 both "typed field count does not match dims" "$work/typedlen.onnx" "float_data has 215 entries but dims and type need 216"
+both "string_data count does not match dims" "$work/strlen.onnx" "string_data has 3 entries but dims and type need 216"
 both "dims overflow" "$work/overflow.onnx" "product of its dims overflows"
+both "dims overflow (three dims)" "$work/overflow2.onnx" "product of its dims overflows"
 both "negative dim" "$work/negative.onnx" "negative dimension -3"
 both "unknown data type" "$work/dtype.onnx" "unknown data type 99"
+both "data type UNDEFINED" "$work/dtype0.onnx" "unknown data type 0"
 e="$work/ext"
 both "external file missing" "$e/missing.onnx" "external data file 'nothere.bin'"
 both "external file short" "$e/short.onnx" "tensor 'conv1.weight': external data file 'short.bin' is short"
 both "external offset past the end" "$e/offset.onnx" "is short: it has 4096 bytes"
+both "external offset + length wraps past 2^64" "$e/offwrap.onnx" "is short: it has 4096 bytes"
+check "  the message shows the byte range without wrapping" py - "$work/.err" <<'PY'
+import re, sys
+msg = open(sys.argv[1]).read()
+r = re.search(r"needs bytes (\d+)\.\.(\d+)", msg)
+assert r is None or int(r.group(2)) > int(r.group(1)), "wrapped range in: " + msg.strip()
+PY
 both "external location absolute" "$e/absolute.onnx" "is an absolute path"
 both "external location escapes with .." "$e/escape.onnx" "resolves outside the model's folder"
 both "external symlink out of the folder" "$e/symlink.onnx" "resolves outside the model's folder"
 both "external offset not a number" "$e/badnum.onnx" "offset '12abc' is not a number"
-both "nesting deeper than 200" "$work/deep.onnx" "nested more than 200 deep"
+both "external offset negative" "$e/negoff.onnx" "offset '-5' is not a number"
+both "external length not a number" "$e/badlen.onnx" "length 'x' is not a number"
+both "external length does not match dims" "$e/wronglen.onnx" "external data holds 100 bytes but dims and type need 864"
+both "external data without a location" "$e/noloc.onnx" "without a 'location'"
+both "external location a directory" "$e/dirloc.onnx" "external data file 'adir': not a regular file"
+both "external location a FIFO (must not block)" "$e/fifoloc.onnx" "external data file 'fifo.bin': not a regular file"
+both "type nesting deeper than 200" "$work/deep.onnx" "nested more than 200 deep"
+both "subgraph nesting deeper than 200" "$work/deepif.onnx" "nested more than 200 deep"
 
 # Output problems. A write that fails midway (file size limit: EFBIG, as a
 # full disk would give ENOSPC) must leave neither OUT nor a temporary, both
@@ -139,6 +207,7 @@ PY
 for limit in 64 1500; do
     expect_fail2 "write fails after ${limit} KiB" "write failed: File too large" \
         bash -c 'trap "" XFSZ; ulimit -f "$1"; exec "$2" convert "$3" "$4"' _ "$limit" "$ONNXFOLD" "$work/big.onnx" "$out/o.onnx"
+    names_file "  names OUT" "$out/o.onnx"
     no_leftovers "  and leaves nothing" "$out" "$out/o.onnx"
     expect_fail2 "external data write fails after ${limit} KiB" "File too large" \
         bash -c 'trap "" XFSZ; ulimit -f "$1"; exec "$2" convert "$3" "$4" --external-data w.bin' _ "$limit" "$ONNXFOLD" "$work/big.onnx" "$out/o.onnx"
@@ -147,5 +216,26 @@ for limit in 64 1500; do
 done
 
 expect_fail2 "convert into a missing folder" "cannot create: No such file or directory" \
-    "$ONNXFOLD" convert "$ex" "$work/no/such/dir/o.onnx"
+    "${run[@]}" convert "$ex" "$work/no/such/dir/o.onnx"
+names_file "  names OUT" "$work/no/such/dir/o.onnx"
+check "  and creates no folder" test ! -e "$work/no"
+expect_fail2 "convert into a folder that is a file" "Not a directory" \
+    "${run[@]}" convert "$ex" "$work/notes.txt/o.onnx"
+mkdir -p "$out/adir"
+expect_fail2 "convert onto an existing directory" "adir" "${run[@]}" convert "$ex" "$out/adir"
+check "  the directory is left as it was" sh -c '[ -d "$1" ] && [ -z "$(ls -A "$1")" ]' _ "$out/adir"
+no_leftovers "  and no temporary" "$out" "$out/none"
+# OUT an existing device node: the node must not be replaced by a regular
+# file (as root, `convert IN /dev/null` would otherwise destroy /dev/null).
+# Either writing through it or refusing with exit 2 is acceptable.
+if [ "$(id -u)" -eq 0 ] && mknod "$out/null" c 1 3 2>/dev/null; then
+    "${run[@]}" convert "$ex" "$out/null" >/dev/null 2>"$work/.err"
+    rc=$?
+    check "convert onto a device node: exit 0 or 2 (got $rc)" test "$rc" -eq 0 -o "$rc" -eq 2
+    check "  the device node is still a device" test -c "$out/null"
+    no_leftovers "  and no temporary" "$out" "$out/none"
+    rm -f "$out/null"
+else
+    echo "note: not root (or mknod failed): the device-node OUT case is not run"
+fi
 finish

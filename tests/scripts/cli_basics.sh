@@ -6,18 +6,38 @@
 ex="$SRC/examples/tiny_cnn.onnx"
 suite="$SHARED/onnx-node-tests/v1.22.0"
 
-check "--help" "$ONNXFOLD" --help
-check "--version" sh -c '"$1" --version | grep -q "^onnxfold [0-9]"' _ "$ONNXFOLD"
+# help and version: exit 0, text on stdout, nothing on stderr
+helps() {
+    "$ONNXFOLD" "$@" >"$work/h.out" 2>"$work/h.err" && [ ! -s "$work/h.err" ] &&
+        grep -q '^usage: onnxfold' "$work/h.out"
+}
+check "--help" helps --help
+check "-h" helps -h
+check "help" helps help
+check "--version" sh -c '"$1" --version 2>&1 | grep -q "^onnxfold [0-9][0-9.]*"' _ "$ONNXFOLD"
 check "info --help" sh -c '"$1" info --help | grep -q -- "--json"' _ "$ONNXFOLD"
+check "info --help on stdout" helps info --help
 check "convert --help" sh -c '"$1" convert --help | grep -q -- "--external-data"' _ "$ONNXFOLD"
+check "convert --help on stdout" helps convert --help
+check "convert --help lists every option" sh -c 'h=$("$1" convert --help) && for o in --external-data --external-threshold --internal --force; do echo "$h" | grep -q -- "$o" || exit 1; done' _ "$ONNXFOLD"
+
+# usage errors: exit 2, one line naming the problem
 check "no command: usage, exit 2" sh -c '"$1" 2>"$2/e"; [ $? -eq 2 ] && grep -q "^usage: onnxfold COMMAND" "$2/e"' _ "$ONNXFOLD" "$work"
 check "unknown command: named, exit 2" sh -c '"$1" frobnicate 2>"$2/e"; [ $? -eq 2 ] && head -n 1 "$2/e" | grep -q "^onnxfold: unknown command .frobnicate.$"' _ "$ONNXFOLD" "$work"
 expect_fail2 "info without model" "no MODEL" "$ONNXFOLD" info
+expect_fail2 "info --json without model" "no MODEL" "$ONNXFOLD" info --json
 expect_fail2 "info unknown option" "unknown option '--bogus'" "$ONNXFOLD" info "$ex" --bogus
+expect_fail2 "info two models" "more than one MODEL" "$ONNXFOLD" info "$ex" "$ex"
+expect_fail2 "convert without arguments" "needs IN and OUT" "$ONNXFOLD" convert
 expect_fail2 "convert missing OUT" "needs IN and OUT" "$ONNXFOLD" convert "$ex"
+expect_fail2 "convert unknown option" "unknown option '--bogus'" "$ONNXFOLD" convert "$ex" "$work/o.onnx" --bogus
+expect_fail2 "convert too many arguments" "too many arguments ('extra')" "$ONNXFOLD" convert "$ex" "$work/o.onnx" extra
+expect_fail2 "convert --external-data without FILE" "needs a FILE" "$ONNXFOLD" convert "$ex" "$work/o.onnx" --external-data
 expect_fail2 "convert bad threshold" "byte count" "$ONNXFOLD" convert "$ex" "$work/o.onnx" --external-data w.bin --external-threshold -5
+expect_fail2 "convert threshold not a number" "byte count" "$ONNXFOLD" convert "$ex" "$work/o.onnx" --external-data w.bin --external-threshold 1k
 expect_fail2 "convert threshold alone" "needs --external-data" "$ONNXFOLD" convert "$ex" "$work/o.onnx" --external-threshold 10
 expect_fail2 "convert internal+external" "cannot be combined" "$ONNXFOLD" convert "$ex" "$work/o.onnx" --internal --external-data w.bin
+no_leftovers "usage errors write nothing" "$work" "$work/o.onnx"
 
 # info, human form
 "$ONNXFOLD" info "$ex" >"$work/info.txt"
@@ -29,7 +49,7 @@ check "info human: check ok" grep -q '^check: ok$' "$work/info.txt"
 
 # info, JSON form
 "$ONNXFOLD" info --json "$ex" >"$work/info.json"
-check "info json: documented fields and values" py - "$work/info.json" <<'PY'
+check "info json: documented fields and values" py - "$work/info.json" "$ex" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))
 keys = ["file", "ir_version", "producer_name", "producer_version", "domain", "model_version",
@@ -37,6 +57,7 @@ keys = ["file", "ir_version", "producer_name", "producer_version", "domain", "mo
         "sparse_initializers", "external_data", "functions", "metadata", "check"]
 missing = [k for k in keys if k not in j]
 assert not missing, missing
+assert j["file"] == sys.argv[2], j["file"]
 assert j["ir_version"] == 7 and j["producer_name"] == "pytorch", j
 assert j["opset_import"] == [{"domain": "", "version": 13}], j["opset_import"]
 assert j["inputs"] == [{"name": "input", "kind": "tensor", "dtype": "float",
@@ -45,19 +66,134 @@ assert j["outputs"][0]["shape"] == ["batch", 4], j["outputs"]
 ops = {o["op_type"]: o["count"] for o in j["op_counts"]}
 assert ops == {"BatchNormalization": 2, "Conv": 2, "Flatten": 1, "Gemm": 1,
                "GlobalAveragePool": 1, "Relu": 2}, ops
+assert all(o["domain"] == "" and o["in_subgraphs"] == 0 and o["in_functions"] == 0
+           for o in j["op_counts"]), j["op_counts"]
 assert j["nodes"] == {"main_graph": 9, "in_subgraphs": 0, "subgraphs": 0}, j["nodes"]
 assert j["initializers"]["count"] == 13 and j["initializers"]["bytes"] > 2000
+assert j["sparse_initializers"] == 0
 assert j["check"] == {"ok": True, "message": ""}, j["check"]
 assert j["external_data"] == [] and j["functions"] == []
 PY
+check "info --json MODEL (option after the model)" sh -c '"$1" info "$2" --json | cmp -s - "$3"' _ "$ONNXFOLD" "$ex" "$work/info.json"
 
-# subgraphs and functions
-"$ONNXFOLD" info --json "$suite/test_if/model.onnx" >"$work/if.json"
-check "info json: If subgraphs counted" py -c '
+# expected MODEL: prints the `nodes`, `op_counts` and `functions` that
+# docs/info-json.md defines, computed from the model by python3-onnx.
+cat >"$work/expected.py" <<'PY'
+import collections, json, sys
+import onnx
+from onnx import AttributeProto
+
+def subgraphs(node):
+    for a in node.attribute:
+        if a.type == AttributeProto.GRAPH:
+            yield a.g
+        elif a.type == AttributeProto.GRAPHS:
+            yield from a.graphs
+
+counts = collections.OrderedDict()
+def bump(node, field):
+    k = (node.domain if node.domain != "ai.onnx" else "", node.op_type)
+    counts.setdefault(k, {"count": 0, "in_subgraphs": 0, "in_functions": 0})[field] += 1
+
+def walk(nodes, field, stats):
+    for n in nodes:
+        bump(n, field)
+        for g in subgraphs(n):
+            stats["subgraphs"] += 1
+            stats["in_subgraphs"] += len(g.node)
+            walk(g.node, "in_subgraphs" if field == "count" else field, stats)
+
+m = onnx.load(sys.argv[1], load_external_data=False)
+stats = {"main_graph": len(m.graph.node), "in_subgraphs": 0, "subgraphs": 0}
+walk(m.graph.node, "count", stats)
+for f in m.functions:
+    walk(f.node, "in_functions", {"main_graph": 0, "in_subgraphs": 0, "subgraphs": 0})
+ops = [dict(domain=d, op_type=o, **c) for (d, o), c in
+       sorted(counts.items(), key=lambda kv: (kv[0][0].encode(), kv[0][1].encode()))]
+funcs = [{"domain": f.domain, "name": f.name, "nodes": len(f.node)} for f in m.functions]
+print(json.dumps({"nodes": stats, "op_counts": ops, "functions": funcs}))
+PY
+# info_matches NAME MODEL: info --json agrees with expected.py on MODEL and
+# the check passes.
+info_matches() {
+    "$ONNXFOLD" info --json "$2" >"$work/j.json" && py "$work/expected.py" "$2" >"$work/x.json" &&
+        py - "$work/j.json" "$work/x.json" "$1" <<'PY'
 import json, sys
-j = json.load(open(sys.argv[1]))
-assert j["nodes"]["subgraphs"] == 2 and j["nodes"]["in_subgraphs"] >= 2, j["nodes"]
-' "$work/if.json"
+j, x, name = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+for k in ("nodes", "op_counts", "functions"):
+    assert j[k] == x[k], "%s: %s is %s, expected %s" % (name, k, j[k], x[k])
+assert j["check"]["ok"] is True, j["check"]
+if name.startswith("sub:"):
+    assert j["nodes"]["in_subgraphs"] > 0 and j["nodes"]["subgraphs"] > 0, j["nodes"]
+PY
+}
+
+# subgraphs (If, Loop, Scan, SequenceMap from the conformance suite)
+for t in test_if test_loop11 test_scan9_sum test_loop16_seq_none test_if_opt test_sequence_map_identity_1_sequence; do
+    if [ -f "$suite/$t/model.onnx" ]; then
+        check "info json: subgraph counts of $t" info_matches "sub:$t" "$suite/$t/model.onnx"
+    else
+        fail=$((fail + 1))
+        echo "FAIL: $suite/$t/model.onnx is missing"
+    fi
+done
+check "info json: test_if has its two branches" sh -c '"$1" info --json "$2" | "$3" -c "
+import json, sys
+j = json.load(sys.stdin)
+assert j[\"nodes\"][\"subgraphs\"] == 2 and j[\"nodes\"][\"in_subgraphs\"] >= 2, j[\"nodes\"]"' _ "$ONNXFOLD" "$suite/test_if/model.onnx" "$PYTHON"
+check "info human: subgraph nodes" sh -c '"$1" info "$2" | grep -q "^nodes: 1 (+[0-9]* in 1 subgraphs)$"' _ "$ONNXFOLD" "$suite/test_loop11/model.onnx"
+
+# Functions. No model of the conformance suite has ModelProto.functions
+# (checked over all of v1.22.0: *_expanded models inline the bodies), so make one
+# with onnx.helper.make_function: nested function calls and a function whose
+# body holds an If with two branches.
+py - "$work/functions.onnx" <<'PY'
+import sys
+import onnx
+from onnx import helper, TensorProto
+D = "test.fn"
+ops = [helper.make_opsetid("", 13), helper.make_opsetid(D, 1)]
+double = helper.make_function(D, "Double", ["X"], ["Y"],
+                              [helper.make_node("Add", ["X", "X"], ["Y"])], ops)
+quad = helper.make_function(D, "Quad", ["X"], ["Y"],
+                            [helper.make_node("Double", ["X"], ["T"], domain=D),
+                             helper.make_node("Double", ["T"], ["Y"], domain=D)], ops)
+then_g = helper.make_graph([helper.make_node("Identity", ["X"], ["Z"])], "then", [],
+                           [helper.make_tensor_value_info("Z", TensorProto.FLOAT, None)])
+else_g = helper.make_graph([helper.make_node("Neg", ["X"], ["Z"])], "else", [],
+                           [helper.make_tensor_value_info("Z", TensorProto.FLOAT, None)])
+pick = helper.make_function(D, "Pick", ["C", "X"], ["Y"],
+                            [helper.make_node("If", ["C"], ["Y"], then_branch=then_g,
+                                              else_branch=else_g)], ops)
+g = helper.make_graph(
+    [helper.make_node("Quad", ["x"], ["a"], domain=D),
+     helper.make_node("Pick", ["c", "a"], ["b"], domain=D),
+     helper.make_node("Relu", ["b"], ["y"])], "fn_model",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 4]),
+     helper.make_tensor_value_info("c", TensorProto.BOOL, [])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 4])])
+m = helper.make_model(g, opset_imports=ops, functions=[double, quad, pick])
+onnx.checker.check_model(m)
+onnx.save(m, sys.argv[1])
+PY
+check "info json: generated model with functions" info_matches "functions" "$work/functions.onnx"
+check "info json: function list and in_functions counts" py - "$ONNXFOLD" "$work/functions.onnx" <<'PY'
+import json, subprocess, sys
+j = json.loads(subprocess.run([sys.argv[1], "info", "--json", sys.argv[2]],
+                              stdout=subprocess.PIPE, check=True).stdout)
+assert j["functions"] == [{"domain": "test.fn", "name": "Double", "nodes": 1},
+                          {"domain": "test.fn", "name": "Quad", "nodes": 2},
+                          {"domain": "test.fn", "name": "Pick", "nodes": 1}], j["functions"]
+ops = {(o["domain"], o["op_type"]): (o["count"], o["in_subgraphs"], o["in_functions"])
+       for o in j["op_counts"]}
+assert ops == {("", "Add"): (0, 0, 1), ("", "If"): (0, 0, 1), ("", "Identity"): (0, 0, 1),
+               ("", "Neg"): (0, 0, 1), ("", "Relu"): (1, 0, 0),
+               ("test.fn", "Double"): (0, 0, 2), ("test.fn", "Pick"): (1, 0, 0),
+               ("test.fn", "Quad"): (1, 0, 0)}, ops
+assert j["nodes"] == {"main_graph": 3, "in_subgraphs": 0, "subgraphs": 0}, j["nodes"]
+assert {"domain": "test.fn", "version": 1} in j["opset_import"], j["opset_import"]
+assert j["inputs"][0]["shape"] == ["n", 4] and j["inputs"][1]["shape"] == [], j["inputs"]
+PY
 "$ONNXFOLD" info --json "$SRC/tests/models/features.onnx" >"$work/features.json"
 check "info json: functions, sparse initializers, metadata" py -c '
 import json, sys
@@ -91,17 +227,33 @@ PY
 check "convert example" "$ONNXFOLD" convert "$ex" "$work/rt.onnx"
 check "round trip is byte-identical" cmp "$ex" "$work/rt.onnx"
 check "round trip equal field by field" py "$SRC/tests/scripts/onnx_compare.py" "$ex" "$work/rt.onnx"
+check "convert prints nothing on success" sh -c '[ -z "$("$1" convert "$2" "$3/quiet.onnx" 2>&1)" ]' _ "$ONNXFOLD" "$ex" "$work"
 check "convert --no-sync" "$ONNXFOLD" convert --no-sync "$ex" "$work/rt2.onnx"
 check "--no-sync output identical" cmp "$ex" "$work/rt2.onnx"
 check "output file mode follows umask" sh -c 'umask 022; "$1" convert "$2" "$3/mode.onnx" && [ "$(stat -c %a "$3/mode.onnx")" = 644 ]' _ "$ONNXFOLD" "$ex" "$work"
+check "convert overwrites an existing OUT" sh -c 'echo old >"$3/exists.onnx" && "$1" convert "$2" "$3/exists.onnx" && cmp "$2" "$3/exists.onnx"' _ "$ONNXFOLD" "$ex" "$work"
+for t in test_if test_loop11 test_scan9_sum; do
+    check "round trip of $t equal field by field" sh -c '"$1" convert "$2" "$3" && "$4" "$5" "$2" "$3"' _ \
+        "$ONNXFOLD" "$suite/$t/model.onnx" "$work/rt_$t.onnx" "$PYTHON" "$SRC/tests/scripts/onnx_compare.py"
+done
+check "round trip of the function model equal field by field" sh -c '"$1" convert "$2" "$3" && "$4" "$5" "$2" "$3"' _ \
+    "$ONNXFOLD" "$work/functions.onnx" "$work/rt_functions.onnx" "$PYTHON" "$SRC/tests/scripts/onnx_compare.py"
 
 # never overwrite the input by accident
 cp "$ex" "$work/in.onnx"
+ln "$work/in.onnx" "$work/hardlink.onnx"
+ln -s in.onnx "$work/symlink.onnx"
 sum=$(md5sum <"$work/in.onnx")
 expect_fail2 "OUT == IN refused" "refusing to overwrite" "$ONNXFOLD" convert "$work/in.onnx" "$work/in.onnx"
 expect_fail2 "OUT == IN via another path refused" "refusing to overwrite" "$ONNXFOLD" convert "$work/in.onnx" "$work/./in.onnx"
+expect_fail2 "OUT a hard link of IN refused" "refusing to overwrite" "$ONNXFOLD" convert "$work/in.onnx" "$work/hardlink.onnx"
+expect_fail2 "OUT a symlink to IN refused" "refusing to overwrite" "$ONNXFOLD" convert "$work/in.onnx" "$work/symlink.onnx"
+expect_fail2 "OUT == IN refused with other options too" "refusing to overwrite" "$ONNXFOLD" convert "$work/in.onnx" "$work/in.onnx" --internal
 check "input untouched after refusal" test "$(md5sum <"$work/in.onnx")" = "$sum"
+check "links untouched after refusal" sh -c '[ -L "$1/symlink.onnx" ] && [ "$(stat -c %h "$1/in.onnx")" = 2 ]' _ "$work"
 check "OUT == IN with --force" "$ONNXFOLD" convert --force "$work/in.onnx" "$work/in.onnx"
 check "in-place rewrite is identical" test "$(md5sum <"$work/in.onnx")" = "$sum"
+check "--force after the paths works too" "$ONNXFOLD" convert "$work/in.onnx" "$work/in.onnx" --force
+check "  still identical" test "$(md5sum <"$work/in.onnx")" = "$sum"
 no_leftovers "no temporaries after in-place" "$work" "$work/none"
 finish
