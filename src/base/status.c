@@ -1,7 +1,10 @@
 /* status.c — diagnostics: the first error wins, messages stay one line. */
 #include "base/status.h"
 
+#include "base/assert.h"
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void diag_vformat(base_diag *d, base_status status, const char *fmt, va_list ap)
@@ -64,4 +67,10 @@ const char *base_status_name(base_status status)
         return "size limit exceeded";
     }
     return "unknown error";
+}
+
+_Noreturn void base_assert_fail(const char *expr, const char *file, int line)
+{
+    fprintf(stderr, "onnxfold: internal error: assertion '%s' failed at %s:%d\n", expr, file, line);
+    abort();
 }

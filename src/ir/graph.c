@@ -14,6 +14,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "base/assert.h"
+
 ir_model *ir_model_new(void)
 {
     ir_model *m = calloc(1, sizeof *m);
@@ -243,6 +245,7 @@ void ir_node_insert_before(ir_node *before, ir_node *n)
 
 base_status ir_node_set_input(ir_node *n, uint32_t slot, ir_value *v)
 {
+    BASE_ASSERT(slot < n->n_inputs);
     ir_value *old = n->inputs[slot];
     if (old == v) return BASE_OK;
     if (v) {
@@ -256,6 +259,8 @@ base_status ir_node_set_input(ir_node *n, uint32_t slot, ir_value *v)
 
 void ir_node_set_output(ir_node *n, uint32_t slot, ir_value *v)
 {
+    BASE_ASSERT(slot < n->n_outputs);
+    BASE_ASSERT(!v || !v->producer || (v->producer == n && v->producer_slot == slot));
     ir_value *old = n->outputs[slot];
     if (old && old != v && old->producer == n && old->producer_slot == slot) old->producer = NULL;
     n->outputs[slot] = v;
@@ -305,12 +310,39 @@ void ir_node_unlink(ir_node *n)
 
 base_status ir_value_replace_uses(ir_value *from, ir_value *to)
 {
+    if (from == to) return BASE_OK;
     while (from->n_uses > 0) {
         ir_use u = from->uses[from->n_uses - 1];
         base_status st = ir_node_set_input(u.node, u.slot, to);
         if (st != BASE_OK) return st;
     }
     return BASE_OK;
+}
+
+/* The name of a duplicate definition in g other than `skip`, to report once
+ * the first one is renamed. Duplicates are rare: a scan is fine here. */
+static const char *dup_in_nodes(const ir_graph *g, const ir_value *skip)
+{
+    for (const ir_node *n = g->first; n; n = n->next)
+        for (uint32_t i = 0; i < n->n_outputs; i++)
+            if (n->outputs[i] && n->outputs[i]->duplicate && n->outputs[i] != skip)
+                return n->outputs[i]->name;
+    for (uint32_t i = 0; i < g->inputs.n; i++) {
+        const ir_value *v = g->inputs.items[i].value;
+        if (v && v->duplicate && v != skip) return v->name;
+    }
+    for (uint32_t i = 0; i < g->n_inits; i++)
+        if (g->inits[i]->duplicate && g->inits[i] != skip) return g->inits[i]->name;
+    for (uint32_t i = 0; i < g->n_sparse_inits; i++)
+        if (g->sparse_inits[i]->duplicate && g->sparse_inits[i] != skip)
+            return g->sparse_inits[i]->name;
+    return NULL;
+}
+
+static const char *first_duplicate_name(const ir_graph *g, const ir_value *skip)
+{
+    const char *name = dup_in_nodes(g, skip);
+    return name ? name : "(unknown)";
 }
 
 static void rename_in_list(ir_value_infos *l, ir_value *v)
@@ -332,6 +364,13 @@ base_status ir_value_rename(ir_value *v, const char *name, base_diag *d)
     if (!copy) return base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
     if (holder) base_strmap_remove(&holder->graph->names, name);
     if (!v->duplicate) base_strmap_remove(&g->names, v->name);
+    if (v->duplicate) {
+        BASE_ASSERT(g->n_duplicates > 0);
+        if (--g->n_duplicates == 0)
+            g->first_duplicate = NULL;
+        else if (g->first_duplicate == v->name)
+            g->first_duplicate = first_duplicate_name(g, v);
+    }
     v->name = copy;
     v->duplicate = false;
     if (base_strmap_put(&g->names, copy, v) != BASE_OK || note_name(m, copy) != BASE_OK)
@@ -340,6 +379,7 @@ base_status ir_value_rename(ir_value *v, const char *name, base_diag *d)
     rename_in_list(&g->outputs, v);
     rename_in_list(&g->value_info, v);
     if (v->init) v->init->name = copy;
+    if (v->sparse_init && v->sparse_init->values) v->sparse_init->values->name = copy;
     return BASE_OK;
 }
 
@@ -367,20 +407,33 @@ ir_value *ir_graph_add_initializer(ir_graph *g, ir_tensor *t)
     return v;
 }
 
+/* Removes v from an initializer array; false when it is not there. */
+static bool remove_from(ir_value **arr, uint32_t *n, const ir_value *v)
+{
+    for (uint32_t i = 0; i < *n; i++) {
+        if (arr[i] == v) {
+            memmove(&arr[i], &arr[i + 1], (*n - i - 1) * sizeof *arr);
+            (*n)--;
+            return true;
+        }
+    }
+    return false;
+}
+
 base_status ir_graph_remove_initializer(ir_graph *g, ir_value *v, base_diag *d)
 {
     if (v->n_uses || v->n_outputs || v->is_input)
         return base_diag_set(d, BASE_ERR_INVALID, "initializer '%s' is still in use", v->name);
-    for (uint32_t i = 0; i < g->n_inits; i++) {
-        if (g->inits[i] == v) {
-            memmove(&g->inits[i], &g->inits[i + 1], (g->n_inits - i - 1) * sizeof *g->inits);
-            g->n_inits--;
-            v->init = NULL;
-            if (!v->duplicate) base_strmap_remove(&g->names, v->name);
-            return BASE_OK;
-        }
-    }
-    return base_diag_set(d, BASE_ERR_INVALID, "'%s' is not an initializer of this graph", v->name);
+    bool dense = v->init && remove_from(g->inits, &g->n_inits, v);
+    bool sparse = !dense && v->sparse_init && remove_from(g->sparse_inits, &g->n_sparse_inits, v);
+    if (!dense && !sparse)
+        return base_diag_set(d, BASE_ERR_INVALID, "'%s' is not an initializer of this graph",
+                             v->name);
+    v->init = NULL;
+    v->sparse_init = NULL;
+    if (!v->duplicate && base_strmap_get(&g->names, v->name) == v)
+        base_strmap_remove(&g->names, v->name);
+    return BASE_OK;
 }
 
 base_status ir_value_infos_push(ir_model *m, ir_value_infos *list, ir_value_info vi)
@@ -395,6 +448,204 @@ base_status ir_value_infos_push(ir_model *m, ir_value_infos *list, ir_value_info
     }
     list->items[list->n++] = vi;
     return BASE_OK;
+}
+
+void ir_value_set_type(ir_value *v, const ir_type *t)
+{
+    v->type = t;
+}
+
+/* ---- graph inputs and outputs --------------------------------------------------- */
+
+base_status ir_graph_add_input(ir_graph *g, ir_value_info vi)
+{
+    BASE_ASSERT(vi.value != NULL);
+    base_status st = ir_value_infos_push(g->model, &g->inputs, vi);
+    if (st != BASE_OK) return st;
+    vi.value->is_input = true;
+    if (!vi.value->type) vi.value->type = vi.type;
+    return BASE_OK;
+}
+
+void ir_graph_remove_input(ir_graph *g, uint32_t index)
+{
+    BASE_ASSERT(index < g->inputs.n);
+    ir_value *v = g->inputs.items[index].value;
+    memmove(&g->inputs.items[index], &g->inputs.items[index + 1],
+            (g->inputs.n - index - 1) * sizeof *g->inputs.items);
+    g->inputs.n--;
+    if (!v) return;
+    for (uint32_t i = 0; i < g->inputs.n; i++)
+        if (g->inputs.items[i].value == v) return;
+    v->is_input = false;
+}
+
+base_status ir_graph_add_output(ir_graph *g, ir_value_info vi)
+{
+    BASE_ASSERT(vi.value != NULL);
+    base_status st = ir_value_infos_push(g->model, &g->outputs, vi);
+    if (st != BASE_OK) return st;
+    vi.value->n_outputs++;
+    if (!vi.value->type) vi.value->type = vi.type;
+    return BASE_OK;
+}
+
+void ir_graph_remove_output(ir_graph *g, uint32_t index)
+{
+    BASE_ASSERT(index < g->outputs.n);
+    ir_value *v = g->outputs.items[index].value;
+    memmove(&g->outputs.items[index], &g->outputs.items[index + 1],
+            (g->outputs.n - index - 1) * sizeof *g->outputs.items);
+    g->outputs.n--;
+    if (v) {
+        BASE_ASSERT(v->n_outputs > 0);
+        v->n_outputs--;
+    }
+}
+
+void ir_graph_set_output(ir_graph *g, uint32_t index, ir_value *v)
+{
+    BASE_ASSERT(index < g->outputs.n && v != NULL);
+    ir_value_info *vi = &g->outputs.items[index];
+    if (vi->value == v) return;
+    if (vi->value) {
+        BASE_ASSERT(vi->value->n_outputs > 0);
+        vi->value->n_outputs--;
+    }
+    vi->value = v;
+    vi->name = v->name;
+    v->n_outputs++;
+}
+
+/* ---- resizing and cloning -------------------------------------------------------- */
+
+base_status ir_node_resize_inputs(ir_node *n, uint32_t n_inputs)
+{
+    if (n_inputs <= n->n_inputs) {
+        for (uint32_t i = n_inputs; i < n->n_inputs; i++) BASE_ASSERT(n->inputs[i] == NULL);
+        n->n_inputs = n_inputs;
+        return BASE_OK;
+    }
+    ir_value **a = base_arena_calloc(&n->graph->model->arena, n_inputs, sizeof *a);
+    if (!a) return BASE_ERR_NOMEM;
+    if (n->n_inputs) memcpy(a, n->inputs, n->n_inputs * sizeof *a);
+    n->inputs = a;
+    n->n_inputs = n_inputs;
+    return BASE_OK;
+}
+
+static ir_graph *clone_graph(const ir_graph *src, ir_graph *parent, ir_node *owner);
+
+/* The attributes of src, with graph attributes deep-copied below `owner`. */
+static bool clone_attrs(ir_model *m, const ir_node *src, ir_node *dst)
+{
+    if (!src->n_attrs) return true;
+    dst->attrs = base_arena_alloc(&m->arena, src->n_attrs * sizeof *dst->attrs);
+    if (!dst->attrs) return false;
+    memcpy(dst->attrs, src->attrs, src->n_attrs * sizeof *dst->attrs);
+    dst->n_attrs = src->n_attrs;
+    for (uint32_t a = 0; a < src->n_attrs; a++) {
+        ir_attr *at = &dst->attrs[a];
+        if (at->g && !(at->g = clone_graph(src->attrs[a].g, dst->graph, dst))) return false;
+        if (at->n_graphs) {
+            at->graphs = base_arena_alloc(&m->arena, at->n_graphs * sizeof *at->graphs);
+            if (!at->graphs) return false;
+            for (size_t k = 0; k < at->n_graphs; k++)
+                if (!(at->graphs[k] = clone_graph(src->attrs[a].graphs[k], dst->graph, dst)))
+                    return false;
+        }
+    }
+    return true;
+}
+
+/* A copy of n in graph g with inputs resolved by name from g (local values
+ * of a cloned subgraph, else the enclosing graphs) and outputs defined in g. */
+static ir_node *clone_into(ir_graph *g, const ir_node *src, bool define_outputs)
+{
+    ir_model *m = g->model;
+    ir_node *n = ir_node_new(g, src->op_type, src->domain, src->n_inputs, src->n_outputs);
+    if (!n) return NULL;
+    n->name = src->name;
+    n->overload = src->overload;
+    n->doc_string = src->doc_string;
+    n->metadata = src->metadata;
+    n->extras = src->extras;
+    for (uint32_t i = 0; i < src->n_inputs; i++) {
+        ir_value *v = src->inputs[i];
+        if (!v) continue;
+        if (g != src->graph) v = ir_graph_ref(g, v->name);
+        if (!v || ir_node_set_input(n, i, v) != BASE_OK) return NULL;
+    }
+    if (!clone_attrs(m, src, n)) return NULL;
+    for (uint32_t i = 0; define_outputs && i < src->n_outputs; i++) {
+        if (!src->outputs[i]) continue;
+        ir_value *v = ir_graph_define(g, src->outputs[i]->name);
+        if (!v) return NULL;
+        v->type = src->outputs[i]->type;
+        ir_node_set_output(n, i, v);
+    }
+    return n;
+}
+
+/* Graph inputs of a cloned subgraph: new values defined in g. */
+static bool clone_inputs(const ir_value_infos *src, ir_graph *g)
+{
+    for (uint32_t i = 0; i < src->n; i++) {
+        ir_value_info vi = src->items[i];
+        if (!vi.value) return false;
+        vi.value = ir_graph_define(g, src->items[i].value->name);
+        if (!vi.value) return false;
+        vi.value->type = src->items[i].value->type;
+        if (ir_graph_add_input(g, vi) != BASE_OK) return false;
+    }
+    return true;
+}
+
+static ir_graph *clone_graph(const ir_graph *src, ir_graph *parent, ir_node *owner)
+{
+    ir_model *m = parent->model;
+    ir_graph *g = ir_graph_new(m, parent, owner);
+    if (!g) return NULL;
+    g->is_function_body = src->is_function_body;
+    g->name = src->name;
+    g->doc_string = src->doc_string;
+    g->metadata = src->metadata;
+    g->extras = src->extras;
+    if (!clone_inputs(&src->inputs, g)) return NULL;
+    for (uint32_t i = 0; i < src->n_inits; i++)
+        if (!ir_graph_add_initializer(g, src->inits[i]->init)) return NULL;
+    for (uint32_t i = 0; i < src->n_sparse_inits; i++) {
+        ir_value *v = ir_graph_define(g, src->sparse_inits[i]->name);
+        if (!v) return NULL;
+        v->sparse_init = src->sparse_inits[i]->sparse_init;
+        if (push_value(m, &g->sparse_inits, &g->n_sparse_inits, &g->cap_sparse_inits, v) != BASE_OK)
+            return NULL;
+    }
+    for (const ir_node *k = src->first; k; k = k->next) {
+        ir_node *n = clone_into(g, k, true);
+        if (!n) return NULL;
+        ir_node_append(g, n);
+    }
+    for (uint32_t i = 0; i < src->outputs.n; i++) {
+        ir_value_info vi = src->outputs.items[i];
+        if (!vi.value) {
+            if (ir_value_infos_push(m, &g->outputs, vi) != BASE_OK) return NULL;
+            continue;
+        }
+        if (!(vi.value = ir_graph_ref(g, vi.value->name))) return NULL;
+        if (ir_graph_add_output(g, vi) != BASE_OK) return NULL;
+    }
+    for (uint32_t i = 0; i < src->value_info.n; i++) {
+        ir_value_info vi = src->value_info.items[i];
+        if (vi.value) vi.value = ir_graph_lookup(g, vi.value->name);
+        if (ir_value_infos_push(m, &g->value_info, vi) != BASE_OK) return NULL;
+    }
+    return g;
+}
+
+ir_node *ir_node_clone(const ir_node *n)
+{
+    return clone_into(n->graph, n, false);
 }
 
 /* ---- traversal ------------------------------------------------------------- */

@@ -330,6 +330,13 @@ struct ir_value {
     bool duplicate;     /* a second definition of a name (SSA violation); not indexed */
     uint32_t n_uses, cap_uses;
     ir_use *uses;
+    /* What the value holds, when known: declared (graph input, output or
+     * value_info entry, set at load) or inferred (ops/infer). NULL: unknown.
+     * Types are immutable once attached, so one ir_type may be shared with a
+     * value_info entry; change a type by attaching a new one
+     * (ir_value_set_type). Saving writes the value_info lists, not this. */
+    const ir_type *type;
+    uint32_t index; /* scratch for passes and the executor (e.g. a slot number) */
 };
 
 struct ir_node {
@@ -455,6 +462,14 @@ base_status ir_node_set_input(ir_node *n, uint32_t slot, ir_value *v) BASE_MUST_
 /* Makes v the value of output `slot` (v must have no producer); the value it
  * displaces loses its producer. */
 void ir_node_set_output(ir_node *n, uint32_t slot, ir_value *v);
+/* Changes n's input count. New slots are absent; slots dropped must be
+ * absent already (clear them with ir_node_set_input first). */
+base_status ir_node_resize_inputs(ir_node *n, uint32_t n_inputs) BASE_MUST_CHECK;
+/* A copy of n in its own graph, not yet linked: same op, domain, name,
+ * attributes (subgraphs deep-copied, reading the same outer values), metadata
+ * and extras; the same input values (uses added); outputs absent. NULL when
+ * out of memory. */
+ir_node *ir_node_clone(const ir_node *n);
 /* Unlinks n from its graph and drops its input uses. Its outputs keep their
  * names but lose their producer; callers first move uses away from them. */
 void ir_node_unlink(ir_node *n);
@@ -466,11 +481,26 @@ base_status ir_value_replace_uses(ir_value *from, ir_value *to) BASE_MUST_CHECK;
 base_status ir_value_rename(ir_value *v, const char *name, base_diag *d) BASE_MUST_CHECK;
 /* Adds t as an initializer of g (named t->name) and returns its value. */
 ir_value *ir_graph_add_initializer(ir_graph *g, ir_tensor *t);
-/* Removes an initializer value that nothing uses. */
+/* Removes an initializer value that nothing uses (dense or sparse). */
 base_status ir_graph_remove_initializer(ir_graph *g, ir_value *v, base_diag *d) BASE_MUST_CHECK;
-/* Appends an entry to a value_info list. */
+/* Appends an entry to a value_info list (value_info; for graph inputs and
+ * outputs use the functions below, which keep is_input and n_outputs). */
 base_status ir_value_infos_push(ir_model *m, ir_value_infos *list,
                                 ir_value_info vi) BASE_MUST_CHECK;
+/* Attaches t as v's type (NULL: unknown); t must not change afterwards. */
+void ir_value_set_type(ir_value *v, const ir_type *t);
+
+/* Graph inputs and outputs. An entry's value may be NULL only as loaded
+ * (an output naming nothing); these helpers require one. Adding an input marks
+ * the value is_input; adding an output counts it in n_outputs; both give the
+ * value vi.type when it has none. Removing undoes that (is_input stays while
+ * another entry still names the value). */
+base_status ir_graph_add_input(ir_graph *g, ir_value_info vi) BASE_MUST_CHECK;
+void ir_graph_remove_input(ir_graph *g, uint32_t index);
+base_status ir_graph_add_output(ir_graph *g, ir_value_info vi) BASE_MUST_CHECK;
+void ir_graph_remove_output(ir_graph *g, uint32_t index);
+/* Makes output entry `index` name v instead (type, doc and metadata kept). */
+void ir_graph_set_output(ir_graph *g, uint32_t index, ir_value *v);
 
 /* Calls fn for every graph in the model (main graph, every subgraph at any
  * depth, every function body), parents before children. */

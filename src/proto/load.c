@@ -465,13 +465,13 @@ static void conv_outputs(load_ctx *c, size_t n, Onnx__ValueInfoProto *const *p, 
         ir_value_info vi = conv_vi_fields(c, p[i]);
         if (vi.name && *vi.name) {
             vi.value = ir_graph_ref(g, vi.name);
-            if (!vi.value) {
+            if (!vi.value || ir_graph_add_output(g, vi) != BASE_OK) {
                 oom(c);
                 return;
             }
-            vi.value->n_outputs++;
+        } else {
+            push_vi(c, &g->outputs, vi);
         }
-        push_vi(c, &g->outputs, vi);
     }
 }
 
@@ -487,12 +487,10 @@ static void conv_graph(load_ctx *c, const Onnx__GraphProto *p, ir_graph *g)
     for (size_t i = 0; i < p->n_input && !c->failed; i++) {
         ir_value_info vi = conv_vi_fields(c, p->input[i]);
         vi.value = ir_graph_define(g, vi.name);
-        if (!vi.value) {
+        if (!vi.value || ir_graph_add_input(g, vi) != BASE_OK) {
             oom(c);
             return;
         }
-        vi.value->is_input = true;
-        push_vi(c, &g->inputs, vi);
     }
     for (size_t i = 0; i < p->n_initializer && !c->failed; i++) {
         ir_tensor *t = conv_tensor(c, p->initializer[i]);
@@ -524,6 +522,7 @@ static void conv_graph(load_ctx *c, const Onnx__GraphProto *p, ir_graph *g)
     for (size_t i = 0; i < p->n_value_info && !c->failed; i++) {
         ir_value_info vi = conv_vi_fields(c, p->value_info[i]);
         vi.value = vi.name ? ir_graph_lookup(g, vi.name) : NULL;
+        if (vi.value && !vi.value->type) ir_value_set_type(vi.value, vi.type);
         push_vi(c, &g->value_info, vi);
     }
 }
@@ -555,12 +554,10 @@ static void conv_function(load_ctx *c, const Onnx__FunctionProto *p, ir_function
         ir_value_info vi = {0};
         vi.name = str(c, p->input[i]);
         vi.value = ir_graph_define(g, p->input[i]);
-        if (!vi.value) {
+        if (!vi.value || ir_graph_add_input(g, vi) != BASE_OK) {
             oom(c);
             return;
         }
-        vi.value->is_input = true;
-        push_vi(c, &g->inputs, vi);
     }
     ir_node **nodes = define_nodes(c, p->n_node, p->node, g);
     if (c->failed) return;
@@ -570,17 +567,18 @@ static void conv_function(load_ctx *c, const Onnx__FunctionProto *p, ir_function
         vi.name = str(c, p->output[i]);
         if (*p->output[i]) {
             vi.value = ir_graph_ref(g, p->output[i]);
-            if (!vi.value) {
+            if (!vi.value || ir_graph_add_output(g, vi) != BASE_OK) {
                 oom(c);
                 return;
             }
-            vi.value->n_outputs++;
+        } else {
+            push_vi(c, &g->outputs, vi);
         }
-        push_vi(c, &g->outputs, vi);
     }
     for (size_t i = 0; i < p->n_value_info && !c->failed; i++) {
         ir_value_info vi = conv_vi_fields(c, p->value_info[i]);
         vi.value = vi.name ? ir_graph_lookup(g, vi.name) : NULL;
+        if (vi.value && !vi.value->type) ir_value_set_type(vi.value, vi.type);
         push_vi(c, &g->value_info, vi);
     }
 }

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/assert.h"
 #include "base/file.h"
 
 #define PB_MAX_MESSAGE ((size_t)INT32_MAX)
@@ -506,6 +507,7 @@ static Onnx__NodeProto **nodes(save_ctx *c, const ir_graph *g, size_t *n)
     Onnx__NodeProto **out = alloc(c, g->n_nodes, sizeof *out);
     size_t i = 0;
     for (const ir_node *k = g->first; out && k; k = k->next, i++) {
+        BASE_ASSERT(i < g->n_nodes && k->graph == g);
         Onnx__NodeProto *p = alloc(c, 1, sizeof *p);
         if (!p) return out;
         onnx__node_proto__init(p);
@@ -527,6 +529,7 @@ static Onnx__NodeProto **nodes(save_ctx *c, const ir_graph *g, size_t *n)
         set_extras(c, &p->base, &k->extras);
         out[i] = p;
     }
+    BASE_ASSERT(!out || i == g->n_nodes);
     return out;
 }
 

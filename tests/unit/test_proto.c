@@ -53,6 +53,12 @@ static void example_round_trips_byte_exact(void **state)
     assert_int_equal(ir_verify(m, &d), BASE_OK);
     assert_int_equal(m->graph->n_nodes, 9);
     assert_int_equal(ir_model_opset(m, ""), 13);
+    /* Declared types are attached to the values they describe. */
+    const ir_value *x = m->graph->inputs.items[0].value;
+    assert_ptr_equal(x->type, m->graph->inputs.items[0].type);
+    assert_int_equal(x->type->elem_type, IR_DTYPE_FLOAT);
+    assert_ptr_equal(m->graph->outputs.items[0].value->type, m->graph->outputs.items[0].type);
+    assert_null(m->graph->first->outputs[0]->type); /* no value_info: unknown */
     uint8_t *out;
     size_t out_size;
     assert_int_equal(pb_save_memory(m, &out, &out_size, &d), BASE_OK);
