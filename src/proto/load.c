@@ -746,3 +746,186 @@ base_status pb_load_memory(const void *data, size_t size, const char *base_dir, 
 {
     return load_impl(data, size, base_dir, label, NULL, out, d);
 }
+
+/* ---- value files -------------------------------------------------------------- */
+
+static pb_value *conv_value(load_ctx *c, pb_value_kind kind, const ProtobufCMessage *msg);
+
+static pb_value *new_value(load_ctx *c, pb_value_kind kind)
+{
+    pb_value *v = ir_alloc(c->m, sizeof *v);
+    if (!v)
+        oom(c);
+    else
+        v->kind = kind;
+    return v;
+}
+
+static bool push_item(load_ctx *c, pb_value *v, pb_value *item, uint32_t cap)
+{
+    if (!item) return false;
+    if (!v->items) {
+        v->items = arr(c, cap, sizeof *v->items);
+        if (!v->items) return false;
+    }
+    v->items[v->n_items++] = item;
+    return true;
+}
+
+static pb_value *conv_sequence(load_ctx *c, const Onnx__SequenceProto *p)
+{
+    pb_value *v = new_value(c, PB_VALUE_SEQUENCE);
+    if (!v) return NULL;
+    v->name = str(c, p->name);
+    v->elem_type = p->elem_type;
+    size_t n = p->n_tensor_values + p->n_sparse_tensor_values + p->n_sequence_values +
+               p->n_map_values + p->n_optional_values;
+    uint32_t cap = (uint32_t)n;
+    for (size_t i = 0; i < p->n_tensor_values && !c->failed; i++)
+        push_item(c, v, conv_value(c, PB_VALUE_TENSOR, &p->tensor_values[i]->base), cap);
+    for (size_t i = 0; i < p->n_sparse_tensor_values && !c->failed; i++)
+        push_item(c, v, conv_value(c, PB_VALUE_SPARSE, &p->sparse_tensor_values[i]->base), cap);
+    for (size_t i = 0; i < p->n_sequence_values && !c->failed; i++)
+        push_item(c, v, conv_value(c, PB_VALUE_SEQUENCE, &p->sequence_values[i]->base), cap);
+    for (size_t i = 0; i < p->n_map_values && !c->failed; i++)
+        push_item(c, v, conv_value(c, PB_VALUE_MAP, &p->map_values[i]->base), cap);
+    for (size_t i = 0; i < p->n_optional_values && !c->failed; i++)
+        push_item(c, v, conv_value(c, PB_VALUE_OPTIONAL, &p->optional_values[i]->base), cap);
+    return v;
+}
+
+static pb_value *conv_value(load_ctx *c, pb_value_kind kind, const ProtobufCMessage *msg)
+{
+    pb_value *v = NULL;
+    switch (kind) {
+    case PB_VALUE_TENSOR: {
+        const Onnx__TensorProto *p = (const Onnx__TensorProto *)msg;
+        if ((v = new_value(c, kind))) {
+            v->tensor = conv_tensor(c, p);
+            v->name = v->tensor ? v->tensor->name : NULL;
+        }
+        break;
+    }
+    case PB_VALUE_SPARSE:
+        if ((v = new_value(c, kind)))
+            v->sparse = conv_sparse(c, (const Onnx__SparseTensorProto *)msg);
+        break;
+    case PB_VALUE_SEQUENCE:
+        v = conv_sequence(c, (const Onnx__SequenceProto *)msg);
+        break;
+    case PB_VALUE_MAP: {
+        const Onnx__MapProto *p = (const Onnx__MapProto *)msg;
+        if (!(v = new_value(c, kind))) break;
+        v->name = str(c, p->name);
+        v->key_type = p->key_type;
+        ir_tensor *k = ir_alloc(c->m, sizeof *k);
+        if (!k) {
+            oom(c);
+            break;
+        }
+        k->has_data_type = true;
+        k->data_type = p->key_type;
+        k->rank = 1;
+        k->dims = arr(c, 1, sizeof *k->dims);
+        if (!k->dims) break;
+        if (p->key_type == IR_DTYPE_STRING) {
+            k->dims[0] = (int64_t)p->n_string_keys;
+            k->n_string_data = p->n_string_keys;
+            k->string_data = conv_bytes_list(c, p->n_string_keys, p->string_keys);
+        } else {
+            k->dims[0] = (int64_t)p->n_keys;
+            k->n_int64_data = p->n_keys;
+            k->int64_data = conv_i64s(c, p->n_keys, p->keys);
+        }
+        v->keys = k;
+        v->values = p->values ? conv_sequence(c, p->values) : new_value(c, PB_VALUE_SEQUENCE);
+        break;
+    }
+    case PB_VALUE_OPTIONAL: {
+        const Onnx__OptionalProto *p = (const Onnx__OptionalProto *)msg;
+        if (!(v = new_value(c, kind))) break;
+        v->name = str(c, p->name);
+        v->elem_type = p->elem_type;
+        if (p->tensor_value)
+            push_item(c, v, conv_value(c, PB_VALUE_TENSOR, &p->tensor_value->base), 1);
+        else if (p->sparse_tensor_value)
+            push_item(c, v, conv_value(c, PB_VALUE_SPARSE, &p->sparse_tensor_value->base), 1);
+        else if (p->sequence_value)
+            push_item(c, v, conv_value(c, PB_VALUE_SEQUENCE, &p->sequence_value->base), 1);
+        else if (p->map_value)
+            push_item(c, v, conv_value(c, PB_VALUE_MAP, &p->map_value->base), 1);
+        else if (p->optional_value)
+            push_item(c, v, conv_value(c, PB_VALUE_OPTIONAL, &p->optional_value->base), 1);
+        break;
+    }
+    }
+    return v;
+}
+
+/* Validates every tensor inside v (external data is refused: a value file
+ * has no folder to resolve it against). */
+static base_status check_value(ir_model *m, const pb_value *v, base_diag *d)
+{
+    const ir_tensor *ts[3] = {v->tensor, v->sparse ? v->sparse->values : NULL,
+                              v->sparse ? v->sparse->indices : NULL};
+    for (int i = 0; i < 3; i++) {
+        if (!ts[i]) continue;
+        if (ts[i]->has_data_location && ts[i]->data_location == 1)
+            return base_diag_set(d, BASE_ERR_UNSUPPORTED,
+                                 "external data is not supported in a value file");
+        base_status st = ir_tensor_validate(m, ts[i], d);
+        if (st != BASE_OK) return st;
+    }
+    if (v->kind == PB_VALUE_TENSOR && !v->tensor)
+        return base_diag_set(d, BASE_ERR_FORMAT, "no tensor");
+    if (v->keys) {
+        base_status st = ir_tensor_validate(m, v->keys, d);
+        if (st != BASE_OK) return st;
+    }
+    for (uint32_t i = 0; i < v->n_items; i++) {
+        base_status st = check_value(m, v->items[i], d);
+        if (st != BASE_OK) return st;
+    }
+    return v->values ? check_value(m, v->values, d) : BASE_OK;
+}
+
+base_status pb_load_value(ir_model *m, const void *data, size_t size, pb_value_kind kind,
+                          const char *label, pb_value **out, base_diag *d)
+{
+    static const ProtobufCMessageDescriptor *const descs[] = {
+        [PB_VALUE_TENSOR] = &onnx__tensor_proto__descriptor,
+        [PB_VALUE_SPARSE] = &onnx__sparse_tensor_proto__descriptor,
+        [PB_VALUE_SEQUENCE] = &onnx__sequence_proto__descriptor,
+        [PB_VALUE_MAP] = &onnx__map_proto__descriptor,
+        [PB_VALUE_OPTIONAL] = &onnx__optional_proto__descriptor,
+    };
+    *out = NULL;
+    if (kind < PB_VALUE_TENSOR || kind > PB_VALUE_OPTIONAL)
+        return base_diag_set(d, BASE_ERR_USAGE, "%s: unknown value kind", label);
+    base_status st = pb_prescan_message(descs[kind], data, size, label, d);
+    if (st != BASE_OK) return st;
+    load_ctx c = {0};
+    c.d = d;
+    c.m = m;
+    base_arena_init(&c.tree);
+    ProtobufCAllocator alloc = {route_alloc, route_free, &c};
+    ProtobufCMessage *msg = protobuf_c_message_unpack(descs[kind], &alloc, size, data);
+    if (!msg) {
+        base_arena_free(&c.tree);
+        return base_diag_set(d, BASE_ERR_FORMAT, "%s: not a serialized %s (%zu bytes)", label,
+                             descs[kind]->name, size);
+    }
+    pb_value *v = conv_value(&c, kind, msg);
+    base_arena_free(&c.tree);
+    if (c.failed || !v) {
+        base_diag_prefix(d, label);
+        return d && d->status ? d->status : BASE_ERR_NOMEM;
+    }
+    st = check_value(m, v, d);
+    if (st != BASE_OK) {
+        base_diag_prefix(d, label);
+        return st;
+    }
+    *out = v;
+    return BASE_OK;
+}

@@ -51,6 +51,41 @@ typedef struct pb_save_options {
 base_status pb_save_file(ir_model *m, const char *path, const pb_save_options *opts,
                          base_diag *d) BASE_MUST_CHECK;
 
+/* ---- value files (ONNX backend-test layout: input_0.pb, output_0.pb, ...) ---- */
+
+/* A value outside a model: a TensorProto, or a SequenceProto, MapProto or
+ * OptionalProto holding others. Everything lives in the arena of the model
+ * given to pb_load_value (tensors as ir_tensor, validated). */
+typedef enum pb_value_kind {
+    PB_VALUE_TENSOR = 1,
+    PB_VALUE_SPARSE = 2,
+    PB_VALUE_SEQUENCE = 3,
+    PB_VALUE_MAP = 4,
+    PB_VALUE_OPTIONAL = 5
+} pb_value_kind;
+
+typedef struct pb_value pb_value;
+struct pb_value {
+    pb_value_kind kind;
+    const char *name;         /* NULL when absent */
+    int32_t elem_type;        /* SEQUENCE/OPTIONAL: kind of the items (pb_value_kind; 0 unknown) */
+    ir_tensor *tensor;        /* TENSOR */
+    ir_sparse_tensor *sparse; /* SPARSE */
+    uint32_t n_items;         /* SEQUENCE: items; OPTIONAL: 0 or 1 */
+    pb_value **items;
+    int32_t key_type; /* MAP: dtype of the keys */
+    ir_tensor *keys;  /* MAP: 1-D keys (int64 data or strings) */
+    pb_value *values; /* MAP: a SEQUENCE of the values */
+};
+
+/* Reads a value file holding a message of `kind` (the caller knows it from
+ * the graph's declared type). `label` names the file in messages. */
+base_status pb_load_value(ir_model *m, const void *data, size_t size, pb_value_kind kind,
+                          const char *label, pb_value **out, base_diag *d) BASE_MUST_CHECK;
+/* Writes v to path atomically (tensors inline). */
+base_status pb_save_value_file(ir_model *m, const pb_value *v, const char *path,
+                               base_diag *d) BASE_MUST_CHECK;
+
 /* Encodes the model to a malloc'ed buffer (tensors inline). For tests and the fuzzer. */
 base_status pb_save_memory(ir_model *m, uint8_t **data, size_t *size, base_diag *d) BASE_MUST_CHECK;
 

@@ -24,6 +24,11 @@ bool pb_is_opaque(const ProtobufCMessageDescriptor *desc, uint64_t number);
 base_status pb_prescan(const uint8_t *data, size_t size, int max_depth, size_t threshold,
                        size_t *n_payloads, const char *label, base_diag *d) BASE_MUST_CHECK;
 
+/* The same checks (depth, field number 0) for a file holding another
+ * message (a value file: TensorProto, SequenceProto, ...). */
+base_status pb_prescan_message(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
+                               size_t size, const char *label, base_diag *d) BASE_MUST_CHECK;
+
 /* Payloads replaced by stubs (stub.c). */
 #define PB_STUB_SIZE 16
 typedef struct pb_stub {

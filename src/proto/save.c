@@ -775,3 +775,146 @@ base_status pb_save_memory(ir_model *m, uint8_t **data, size_t *size, base_diag 
     base_arena_free(&c.a);
     return st;
 }
+
+/* ---- value files ----------------------------------------------------------------- */
+
+static ProtobufCMessage *value_msg(save_ctx *c, const pb_value *v);
+
+static Onnx__SequenceProto *sequence_msg(save_ctx *c, const pb_value *v)
+{
+    Onnx__SequenceProto *p = alloc(c, 1, sizeof *p);
+    if (!p) return NULL;
+    onnx__sequence_proto__init(p);
+    p->name = s(v->name);
+    p->has_elem_type = v->elem_type != 0;
+    p->elem_type = v->elem_type;
+    void **items = alloc(c, v->n_items, sizeof *items);
+    if (v->n_items && !items) return p;
+    for (uint32_t i = 0; i < v->n_items; i++) items[i] = value_msg(c, v->items[i]);
+    switch ((pb_value_kind)v->elem_type) {
+    case PB_VALUE_TENSOR:
+        p->n_tensor_values = v->n_items;
+        p->tensor_values = (Onnx__TensorProto **)items;
+        break;
+    case PB_VALUE_SPARSE:
+        p->n_sparse_tensor_values = v->n_items;
+        p->sparse_tensor_values = (Onnx__SparseTensorProto **)items;
+        break;
+    case PB_VALUE_SEQUENCE:
+        p->n_sequence_values = v->n_items;
+        p->sequence_values = (Onnx__SequenceProto **)items;
+        break;
+    case PB_VALUE_MAP:
+        p->n_map_values = v->n_items;
+        p->map_values = (Onnx__MapProto **)items;
+        break;
+    case PB_VALUE_OPTIONAL:
+        p->n_optional_values = v->n_items;
+        p->optional_values = (Onnx__OptionalProto **)items;
+        break;
+    }
+    return p;
+}
+
+static ProtobufCMessage *value_msg(save_ctx *c, const pb_value *v)
+{
+    switch (v->kind) {
+    case PB_VALUE_TENSOR: {
+        Onnx__TensorProto *p = tensor(c, v->tensor);
+        return p ? &p->base : NULL;
+    }
+    case PB_VALUE_SPARSE: {
+        Onnx__SparseTensorProto *p = sparse(c, v->sparse);
+        return p ? &p->base : NULL;
+    }
+    case PB_VALUE_SEQUENCE: {
+        Onnx__SequenceProto *p = sequence_msg(c, v);
+        return p ? &p->base : NULL;
+    }
+    case PB_VALUE_MAP: {
+        Onnx__MapProto *p = alloc(c, 1, sizeof *p);
+        if (!p) return NULL;
+        onnx__map_proto__init(p);
+        p->name = s(v->name);
+        p->has_key_type = true;
+        p->key_type = v->key_type;
+        if (v->keys && v->key_type == IR_DTYPE_STRING) {
+            p->n_string_keys = v->keys->n_string_data;
+            p->string_keys = bytes_list(c, v->keys->n_string_data, v->keys->string_data);
+        } else if (v->keys) {
+            ir_bytes b;
+            base_status st = ir_tensor_bytes(c->m, v->keys, &b, c->d);
+            if (st != BASE_OK) {
+                fail(c, st);
+                return NULL;
+            }
+            p->n_keys = b.len / 8;
+            p->keys = (int64_t *)b.data;
+        }
+        p->values = v->values ? sequence_msg(c, v->values) : NULL;
+        return &p->base;
+    }
+    case PB_VALUE_OPTIONAL: {
+        Onnx__OptionalProto *p = alloc(c, 1, sizeof *p);
+        if (!p) return NULL;
+        onnx__optional_proto__init(p);
+        p->name = s(v->name);
+        p->has_elem_type = v->elem_type != 0;
+        p->elem_type = v->elem_type;
+        if (v->n_items) {
+            ProtobufCMessage *m = value_msg(c, v->items[0]);
+            switch (v->items[0]->kind) {
+            case PB_VALUE_TENSOR:
+                p->tensor_value = (Onnx__TensorProto *)m;
+                break;
+            case PB_VALUE_SPARSE:
+                p->sparse_tensor_value = (Onnx__SparseTensorProto *)m;
+                break;
+            case PB_VALUE_SEQUENCE:
+                p->sequence_value = (Onnx__SequenceProto *)m;
+                break;
+            case PB_VALUE_MAP:
+                p->map_value = (Onnx__MapProto *)m;
+                break;
+            case PB_VALUE_OPTIONAL:
+                p->optional_value = (Onnx__OptionalProto *)m;
+                break;
+            }
+        }
+        return &p->base;
+    }
+    }
+    return NULL;
+}
+
+base_status pb_save_value_file(ir_model *m, const pb_value *v, const char *path, base_diag *d)
+{
+    save_ctx c = {0};
+    c.m = m;
+    c.d = d;
+    c.mode = PB_EXTERNAL_INTERNAL;
+    base_arena_init(&c.a);
+    base_outfile out = {.fd = -1};
+    base_status st;
+    ProtobufCMessage *msg = value_msg(&c, v);
+    if (c.failed || !msg) {
+        st = d && d->status ? d->status : BASE_ERR_NOMEM;
+        goto done;
+    }
+    size_t size = protobuf_c_message_get_packed_size(msg);
+    if (size > PB_MAX_MESSAGE) {
+        st = too_big(&c, size);
+        goto done;
+    }
+    st = base_outfile_open(&out, path, d);
+    if (st != BASE_OK) goto done;
+    file_buffer fb = {{file_append}, &out, m};
+    protobuf_c_message_pack_to_buffer(msg, &fb.base);
+    st = base_outfile_commit(&out, d);
+done:
+    if (st != BASE_OK && d && d->msg[0] != '/' && strncmp(d->msg, path, strlen(path)) != 0)
+        base_diag_prefix(d, path);
+    base_outfile_abort(&out);
+    base_arena_free(&c.a);
+    return st;
+}

@@ -104,12 +104,13 @@ static bool scan(scan_ctx *c, const ProtobufCMessageDescriptor *desc, const uint
     return true;
 }
 
-base_status pb_prescan(const uint8_t *data, size_t size, int max_depth, size_t threshold,
-                       size_t *n_payloads, const char *label, base_diag *d)
+static base_status prescan(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t size,
+                           int max_depth, size_t threshold, size_t *n_payloads, const char *label,
+                           base_diag *d)
 {
     scan_ctx c = {max_depth, threshold, 0, false, false};
     *n_payloads = 0;
-    if (!scan(&c, &onnx__model_proto__descriptor, data, size, 0, false) && c.field_zero)
+    if (!scan(&c, desc, data, size, 0, false) && c.field_zero)
         return base_diag_set(d, BASE_ERR_FORMAT,
                              "%s: not an ONNX model: a field has the invalid number 0 (corrupt "
                              "file)",
@@ -120,4 +121,18 @@ base_status pb_prescan(const uint8_t *data, size_t size, int max_depth, size_t t
                              max_depth);
     *n_payloads = c.n_payloads;
     return BASE_OK;
+}
+
+base_status pb_prescan(const uint8_t *data, size_t size, int max_depth, size_t threshold,
+                       size_t *n_payloads, const char *label, base_diag *d)
+{
+    return prescan(&onnx__model_proto__descriptor, data, size, max_depth, threshold, n_payloads,
+                   label, d);
+}
+
+base_status pb_prescan_message(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
+                               size_t size, const char *label, base_diag *d)
+{
+    size_t n;
+    return prescan(desc, data, size, PB_MAX_DEPTH, SIZE_MAX, &n, label, d);
 }

@@ -1,0 +1,30 @@
+/* numconv.h — conversions between double and the small float formats.
+ *
+ * Covers float16, bfloat16, the four float8 formats, float8e8m0 and
+ * float4e2m1 in both directions. Encoding rounds once, from double, to
+ * nearest with ties to even (never through float first, so a double is not
+ * rounded twice), and treats out-of-range values as the ONNX Cast tables say:
+ * with `saturate`, ±infinity and values beyond the largest finite number
+ * become ± that number; without it they become infinity where the format has
+ * one (float16, bfloat16, E5M2) and NaN otherwise. NaN stays NaN (sign kept
+ * where the format can hold it). Decoding is exact.
+ */
+#ifndef ONNXFOLD_OPS_NUMCONV_H
+#define ONNXFOLD_OPS_NUMCONV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Every small format by its ONNX dtype (IR_DTYPE_FLOAT16 ... FLOAT4E2M1). */
+double op_small_to_f64(int32_t dtype, uint32_t bits);
+uint32_t op_f64_to_small(int32_t dtype, double x, bool saturate);
+
+/* float8e8m0 (a power of two 2^(e-127), 0xff = NaN) with its rounding modes:
+ * "up" (away from zero), "down" (toward zero), "nearest" (ties up). */
+typedef enum op_e8m0_round { OP_E8M0_UP = 0, OP_E8M0_DOWN, OP_E8M0_NEAREST } op_e8m0_round;
+uint8_t op_f64_to_e8m0(double x, bool saturate, op_e8m0_round mode);
+
+/* Kernels convert float16/bfloat16 element by element with base/half.h
+ * (float in and out, same rounding); these functions are for the rest. */
+
+#endif
