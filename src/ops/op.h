@@ -221,6 +221,11 @@ base_status op_output(const op_ctx *c, op_tensor **out, uint32_t slot, int32_t d
  * `inclusive`, as Unsqueeze does); out of range is BASE_ERR_INVALID. */
 base_status op_axis(base_diag *d, int64_t axis, int64_t rank, bool inclusive,
                     int64_t *out) BASE_MUST_CHECK;
+/* Reads a 1-D (or scalar) int32/int64 tensor — axes, shapes, pads, starts —
+ * into out[0..*n); more than max elements or another dtype is
+ * BASE_ERR_INVALID naming `what`. */
+base_status op_read_ints(const op_tensor *t, const char *what, int64_t *out, size_t max, size_t *n,
+                         base_diag *d) BASE_MUST_CHECK;
 /* Refuses a dtype the operator does not take, naming it. */
 base_status op_bad_dtype(base_diag *d, const char *what, int32_t dtype);
 

@@ -247,3 +247,20 @@ base_status op_bad_dtype(base_diag *d, const char *what, int32_t dtype)
     return base_diag_set(d, BASE_ERR_UNSUPPORTED, "%s of type %s is not supported", what,
                          op_dtype_name(dtype));
 }
+
+base_status op_read_ints(const op_tensor *t, const char *what, int64_t *out, size_t max, size_t *n,
+                         base_diag *d)
+{
+    *n = 0;
+    if (t->dtype != IR_DTYPE_INT64 && t->dtype != IR_DTYPE_INT32)
+        return base_diag_set(d, BASE_ERR_INVALID, "%s must be int64 or int32, not %s", what,
+                             op_dtype_name(t->dtype));
+    if (t->rank > 1)
+        return base_diag_set(d, BASE_ERR_INVALID, "%s must be 1-D, not rank %u", what, t->rank);
+    if ((uint64_t)t->numel > max)
+        return base_diag_set(d, BASE_ERR_INVALID, "%s has %lld values, at most %zu allowed", what,
+                             (long long)t->numel, max);
+    for (int64_t i = 0; i < t->numel; i++) out[i] = op_tensor_get_i64(t, i);
+    *n = (size_t)t->numel;
+    return BASE_OK;
+}
