@@ -143,6 +143,99 @@ onnxfold_status onnxfold_model_info(onnxfold_model *model, onnxfold_info **out,
                                     onnxfold_error *err);
 void onnxfold_info_free(onnxfold_info *info);
 
+/* ---- values and running -------------------------------------------------------- */
+
+/* A value a model takes or gives: a dense tensor, or a sequence, optional or
+ * map of them. Element types are ONNX TensorProto.DataType codes (1 float,
+ * 7 int64, 9 bool, 10 float16, ...). Dense data is row-major, little-endian;
+ * int4/uint4/int2/uint2/float4e2m1 hold one element per byte. */
+typedef struct onnxfold_tensor onnxfold_tensor;
+
+/* A dense tensor of `dtype` and shape dims[0..rank), its data copied from
+ * `data` (NULL: zeros). Strings are not created this way. */
+onnxfold_status onnxfold_tensor_new(int32_t dtype, size_t rank, const int64_t *dims,
+                                    const void *data, onnxfold_tensor **out, onnxfold_error *err);
+/* Reads a value file: .npy, or an ONNX TensorProto .pb. */
+onnxfold_status onnxfold_tensor_load(const char *path, onnxfold_tensor **out, onnxfold_error *err);
+/* Writes a value file (atomically): .npy when npy is nonzero, else .pb named `name`. */
+onnxfold_status onnxfold_tensor_save(const onnxfold_tensor *t, const char *name, const char *path,
+                                     int npy, onnxfold_error *err);
+void onnxfold_tensor_free(onnxfold_tensor *t);
+/* "tensor", "sequence", "optional", "map" or "sparse_tensor". */
+const char *onnxfold_tensor_kind(const onnxfold_tensor *t);
+int32_t onnxfold_tensor_dtype(const onnxfold_tensor *t);
+size_t onnxfold_tensor_rank(const onnxfold_tensor *t);
+const int64_t *onnxfold_tensor_dims(const onnxfold_tensor *t);
+int64_t onnxfold_tensor_numel(const onnxfold_tensor *t);
+/* Dense data (NULL for other kinds and strings). */
+const void *onnxfold_tensor_data(const onnxfold_tensor *t);
+/* Items of a sequence or optional (0 or 1). */
+size_t onnxfold_tensor_items(const onnxfold_tensor *t);
+const onnxfold_tensor *onnxfold_tensor_item(const onnxfold_tensor *t, size_t i);
+/* Element i of a numeric or bool dense tensor as a double. */
+double onnxfold_tensor_get(const onnxfold_tensor *t, int64_t i);
+/* Name of a dtype code ("float", "int64", ...; "unknown" otherwise). */
+const char *onnxfold_dtype_name(int32_t dtype);
+
+typedef struct onnxfold_run_options {
+    uint32_t threads;        /* worker threads; 0: one per core. Results never depend on it. */
+    uint64_t max_iterations; /* a Loop running longer is refused; 0: 2^31 */
+    uint64_t seed;           /* random operators without a seed attribute */
+} onnxfold_run_options;
+
+typedef struct onnxfold_session onnxfold_session;
+
+/* Plans a model for running (every operator checked, weights prepared). The
+ * model must outlive the session. opts may be NULL. */
+onnxfold_status onnxfold_session_new(onnxfold_model *model, const onnxfold_run_options *opts,
+                                     onnxfold_session **out, onnxfold_error *err);
+void onnxfold_session_free(onnxfold_session *s);
+/* The graph inputs in order: their declared types (kind, dtype, dims with
+ * symbolic names) and whether they must be fed (an initializer listed as an
+ * input may be left out: its stored value is used). */
+size_t onnxfold_session_inputs(const onnxfold_session *s);
+const onnxfold_io *onnxfold_session_input(const onnxfold_session *s, size_t i);
+int onnxfold_session_input_required(const onnxfold_session *s, size_t i);
+size_t onnxfold_session_outputs(const onnxfold_session *s);
+const onnxfold_io *onnxfold_session_output(const onnxfold_session *s, size_t i);
+/* Runs once. inputs[i] feeds input i (NULL: not fed; borrowed); outputs gets
+ * onnxfold_session_outputs(s) new values (free each with onnxfold_tensor_free).
+ * A failure names the node (name and op) and why. */
+onnxfold_status onnxfold_session_run(onnxfold_session *s, onnxfold_tensor *const *inputs,
+                                     onnxfold_tensor **outputs, onnxfold_error *err);
+/* Calls fn for every value the main graph computes whose name is in
+ * names[0..n) (all of them when n is 0 and names NULL), during each run; the
+ * tensor is borrowed for the call. NULL fn stops it. */
+typedef void (*onnxfold_value_fn)(void *ctx, const char *name, const onnxfold_tensor *t);
+void onnxfold_session_watch(onnxfold_session *s, const char *const *names, size_t n,
+                            onnxfold_value_fn fn, void *ctx);
+
+/* A random dense tensor for input i of the session (deterministic for a seed):
+ * floats standard normal, integers uniform in [0, 10), bools fair. Symbolic
+ * dims take dims_given[k] for the name dim_names[k], else `default_dim`. */
+onnxfold_status onnxfold_session_random_input(const onnxfold_session *s, size_t i, uint64_t seed,
+                                              const char *const *dim_names,
+                                              const int64_t *dims_given, size_t n_dims,
+                                              int64_t default_dim, onnxfold_tensor **out,
+                                              onnxfold_error *err);
+
+/* ---- comparing ----------------------------------------------------------------------- */
+
+typedef struct onnxfold_diff {
+    int equal;      /* nonzero: within tolerance */
+    double max_abs; /* largest |a - b| (floats) */
+    int64_t worst;  /* flat index of the worst element, -1 if none */
+    double a, b;    /* the two values there */
+    uint64_t n_bad; /* elements outside the tolerance */
+    char why[256];  /* when not equal: what differs */
+} onnxfold_diff;
+
+/* Compares a with the reference b: floats within |a - b| <= atol + rtol * |b|
+ * (NaN equals NaN, infinities exact), integers, bools and strings exactly;
+ * kinds, dtypes and shapes must match. */
+void onnxfold_compare(const onnxfold_tensor *a, const onnxfold_tensor *b, double atol, double rtol,
+                      onnxfold_diff *out);
+
 /* Name of a status ("I/O error", ...). */
 const char *onnxfold_status_name(onnxfold_status status);
 

@@ -21,6 +21,12 @@ int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* True when arg is "-h" or "--help". */
 int cli_is_help(const char *arg);
 
+/* Writes s with control bytes as \xNN and backslashes doubled. */
+void cli_print_escaped(FILE *f, const char *s);
+
+int cli_run(int argc, char **argv);
+int cli_verify(int argc, char **argv);
+
 /* JSON output helpers. */
 void json_string(FILE *f, const char *s);
 

@@ -15,9 +15,13 @@ static const char usage[] =
     "                                outputs, node counts by op, initializers, external data\n"
     "  convert IN OUT [options]      load and save (lossless); move weights into or out of\n"
     "                                external data\n"
+    "  run MODEL [options]           run a model with onnxfold's executor; inputs from files or\n"
+    "                                random, outputs to .pb or .npy files\n"
+    "  verify A B [options]          run two models on the same inputs and compare outputs\n"
     "\n"
     "Run 'onnxfold COMMAND --help' for a command's options.\n"
-    "Exit status: 0 success, 2 bad usage or bad input (the message names the file).\n";
+    "Exit status: 0 success, 1 verify found a difference, 2 bad usage or bad input (the\n"
+    "message names the file, node or tensor).\n";
 
 int cli_error(const char *fmt, ...)
 {
@@ -52,6 +56,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "info") == 0) return cli_info(argc - 2, argv + 2);
     if (strcmp(cmd, "convert") == 0) return cli_convert(argc - 2, argv + 2);
+    if (strcmp(cmd, "run") == 0) return cli_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "verify") == 0) return cli_verify(argc - 2, argv + 2);
     cli_error("unknown command '%s'", cmd);
     fputs(usage, stderr);
     return CLI_FAIL;

@@ -923,7 +923,11 @@ base_status pb_load_value(ir_model *m, const void *data, size_t size, pb_value_k
     }
     st = check_value(m, v, d);
     if (st != BASE_OK) {
-        base_diag_prefix(d, label);
+        if (d) {
+            char why[BASE_DIAG_MAX];
+            memcpy(why, d->msg, sizeof why);
+            base_diag_reset(d, st, "%s: not a valid %s: %s", label, descs[kind]->name, why);
+        }
         return st;
     }
     *out = v;

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# `onnxfold run` and `onnxfold verify` end to end: inputs from .npy, .pb, an
+# input folder or seeded random values; outputs and --keep values written as
+# .pb/.npy and checked with numpy; verify's exit statuses (0 agree, 1 differ,
+# 2 bad input); bad input refused with one line naming the input, file or node.
+. "$(dirname "$0")/lib.sh"
+O=$ONNXFOLD
+cd "$work" || exit 1
+py - <<'PY' || { echo "model generation failed"; exit 1; }
+import numpy as np, onnx
+from onnx import helper, TensorProto, numpy_helper
+X = helper.make_tensor_value_info('X', TensorProto.FLOAT, ['batch', 3])
+Y = helper.make_tensor_value_info('Y', TensorProto.FLOAT, ['batch', 3])
+W = numpy_helper.from_array(np.array([1, 2, 3], np.float32), 'W')
+def model(nodes, path, inits=(W,), opset=14):
+    g = helper.make_graph(nodes, 'g', [X], [Y], list(inits))
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('', opset)]), path)
+model([helper.make_node('Add', ['X', 'W'], ['S'], name='add'),
+       helper.make_node('Mul', ['S', 'X'], ['Y'], name='mul')], 'a.onnx')
+model([helper.make_node('Add', ['X', 'W'], ['S']), helper.make_node('Mul', ['S', 'S'], ['Y'])], 'b.onnx')
+model([helper.make_node('Frobnicate', ['X'], ['Y'], name='odd')], 'unknown_op.onnx')
+x = np.arange(6, dtype=np.float32).reshape(2, 3)
+np.save('x.npy', x)
+onnx.save_tensor(numpy_helper.from_array(x, 'X'), 'x.pb')
+import os
+os.makedirs('indir', exist_ok=True)
+onnx.save_tensor(numpy_helper.from_array(x, 'X'), 'indir/input_0.pb')
+np.save('x_int.npy', x.astype(np.int64))
+np.save('x_bad_shape.npy', np.zeros((2, 4), np.float32))
+PY
+check "run --input .npy" "$O" run a.onnx --input X=x.npy --output-dir o1 --npy --keep S
+check "output and kept value are right" py -c "
+import numpy as np
+x = np.load('x.npy'); s = x + np.array([1, 2, 3], np.float32)
+assert (np.load('o1/output_0.npy') == s * x).all()
+assert (np.load('o1/S.npy') == s).all()"
+check "run --input .pb, output .pb" "$O" run a.onnx --input X=x.pb --output-dir o2
+check "output .pb is a TensorProto named Y" py -c "
+import numpy as np, onnx
+from onnx import numpy_helper
+t = onnx.load_tensor('o2/output_0.pb'); assert t.name == 'Y'
+x = np.load('x.npy'); assert (numpy_helper.to_array(t) == (x + [1, 2, 3]) * x).all()"
+check "run --input-dir" "$O" run a.onnx --input-dir indir --output-dir o3
+check "--input-dir gives the same output" cmp o2/output_0.pb o3/output_0.pb
+check "run --random is seeded" sh -c "'$O' run a.onnx --random --seed 7 --dim batch=5 --output-dir r1 &&
+  '$O' run a.onnx --random --seed 7 --dim batch=5 --output-dir r2 && cmp r1/output_0.pb r2/output_0.pb"
+check "another seed, other values" sh -c "'$O' run a.onnx --random --seed 8 --dim batch=5 --output-dir r3 && ! cmp -s r1/output_0.pb r3/output_0.pb"
+check "--dim sets the symbolic dim" py -c "
+import onnx; t = onnx.load_tensor('r1/output_0.pb'); assert list(t.dims) == [5, 3], t.dims"
+check "threads do not change results" sh -c "'$O' run a.onnx --random --threads 1 --output-dir t1 &&
+  '$O' run a.onnx --random --threads 2 --output-dir t2 && cmp t1/output_0.pb t2/output_0.pb"
+check "summary line" sh -c "'$O' run a.onnx --input X=x.npy | grep -q 'Y: tensor float \[2,3\]  min 0  max 40'"
+check "verify: same model agrees (exit 0)" "$O" verify a.onnx a.onnx --dim batch=3
+"$O" verify a.onnx b.onnx --input X=x.npy >verify.out 2>&1
+rc=$?
+check "verify: different models exit 1" test "$rc" -eq 1
+check "verify: names the worst element" grep -q "DIFFERENT Y: .* elements differ; worst at" verify.out
+check "verify: tolerance can accept" "$O" verify a.onnx a.onnx --rtol 0 --atol 0
+expect_fail2 "run: missing input" "input 'X' was not given" "$O" run a.onnx
+expect_fail2 "run: wrong dtype" "input 'X': expected float data, got int64" "$O" run a.onnx --input X=x_int.npy
+expect_fail2 "run: wrong shape" "input 'X': dim 1 must be 3" "$O" run a.onnx --input X=x_bad_shape.npy
+expect_fail2 "run: unknown input name" "no input named 'Z'" "$O" run a.onnx --input Z=x.npy
+expect_fail2 "run: not a tensor file" "a.onnx: not a valid onnx.TensorProto" "$O" run a.onnx --input X=a.onnx
+expect_fail2 "run: missing tensor file" "missing.npy: cannot open" "$O" run a.onnx --input X=missing.npy
+expect_fail2 "run: unknown operator names node, domain and opset" \
+    "node 'odd' (Frobnicate): operator Frobnicate (domain ai.onnx, opset 14) is not supported" \
+    "$O" run unknown_op.onnx --random
+expect_fail2 "run: bad --threads" "--threads needs a number" "$O" run a.onnx --threads x
+expect_fail2 "run: --keep without --output-dir" "--keep needs --output-dir" "$O" run a.onnx --random --keep S
+expect_fail2 "verify: one model" "needs models A and B" "$O" verify a.onnx
+expect_fail2 "verify: bad tolerance" "--rtol needs a non-negative number" "$O" verify a.onnx a.onnx --rtol -1
+: >notdir
+expect_fail2 "run: output dir is a file" "notdir: not a directory" "$O" run a.onnx --random --output-dir notdir
+check "run --help" sh -c "'$O' run --help | grep -q -- '--input-dir DIR'"
+check "verify --help" sh -c "'$O' verify --help | grep -q 'Exit status: 0 the outputs agree, 1 they differ'"
+finish
