@@ -219,6 +219,62 @@ onnxfold_status onnxfold_session_random_input(const onnxfold_session *s, size_t 
                                               int64_t default_dim, onnxfold_tensor **out,
                                               onnxfold_error *err);
 
+/* ---- optimizing ---------------------------------------------------------------------- */
+
+/* The passes, in the order the pipeline runs them. */
+size_t onnxfold_pass_count(void);
+const char *onnxfold_pass_name(size_t i);
+const char *onnxfold_pass_summary(size_t i);
+int onnxfold_pass_on_by_default(size_t i);
+
+/* Fixes the shape of main-graph input `name` (symbolic dims become the given
+ * sizes). Refused when the input is not a tensor or the shape contradicts a
+ * known dim or the rank. */
+onnxfold_status onnxfold_model_set_input_shape(onnxfold_model *model, const char *name, size_t rank,
+                                               const int64_t *dims, onnxfold_error *err);
+
+typedef struct onnxfold_optimize_options {
+    const char *passes;      /* comma-separated pass names to run (NULL: the defaults) */
+    const char *skip;        /* comma-separated pass names not to run (NULL: none) */
+    uint64_t max_fold_bytes; /* 0: 64 MiB (a fold never growing the model is always allowed) */
+    int freeze_initializers; /* initializers listed as graph inputs become constants */
+    int shapes_fixed;        /* input shapes were fixed (onnxfold_model_set_input_shape) */
+    uint32_t threads;        /* for kernels run while folding; 0: one per core */
+} onnxfold_optimize_options;
+
+typedef struct onnxfold_pass_result {
+    const char *name;
+    uint64_t changes;                                     /* rewrites made */
+    int64_t nodes_delta, initializers_delta, bytes_delta; /* what the pass changed, summed */
+    uint64_t refusals;
+} onnxfold_pass_result;
+
+typedef struct onnxfold_refusal {
+    const char *pass, *node, *op, *reason;
+} onnxfold_refusal;
+
+typedef struct onnxfold_optimize_report {
+    size_t n_passes;
+    const onnxfold_pass_result *passes; /* every pass of the table, ran or not */
+    size_t n_refusals;
+    const onnxfold_refusal *refusals;
+    size_t n_folded;
+    const char *const *folded; /* names of values that became constants */
+    uint32_t rounds;
+    uint64_t overridable; /* rewrites blocked by initializers listed as graph inputs */
+    uint64_t nodes_before, nodes_after;               /* every graph, subgraphs included */
+    uint64_t initializers_before, initializers_after; /* every graph */
+    uint64_t bytes_before, bytes_after;               /* initializer payload bytes */
+} onnxfold_optimize_report;
+
+/* Runs the optimization pipeline on the model in place. A rewrite that cannot
+ * be proven safe is refused and listed in the report with its reason. Fails
+ * on unknown pass names, an inconsistent model (the message names the node),
+ * or out of memory. Free the report with onnxfold_optimize_report_free. */
+onnxfold_status onnxfold_optimize(onnxfold_model *model, const onnxfold_optimize_options *opts,
+                                  onnxfold_optimize_report **report, onnxfold_error *err);
+void onnxfold_optimize_report_free(onnxfold_optimize_report *report);
+
 /* ---- comparing ----------------------------------------------------------------------- */
 
 typedef struct onnxfold_diff {

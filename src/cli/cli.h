@@ -25,6 +25,10 @@ int cli_is_help(const char *arg);
 void cli_print_escaped(FILE *f, const char *s);
 
 int cli_run(int argc, char **argv);
+int cli_optimize(int argc, char **argv);
+/* Writes size bytes to path through a temporary file in the same folder and a
+ * rename: complete or not at all. Prints the error and returns CLI_FAIL. */
+int cli_write_atomic(const char *path, const void *data, size_t size);
 int cli_verify(int argc, char **argv);
 
 /* JSON output helpers. */

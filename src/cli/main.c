@@ -15,6 +15,8 @@ static const char usage[] =
     "                                outputs, node counts by op, initializers, external data\n"
     "  convert IN OUT [options]      load and save (lossless); move weights into or out of\n"
     "                                external data\n"
+    "  optimize IN OUT [options]     fold constants, fuse BatchNormalization, remove dead code;\n"
+    "                                OUT computes exactly what IN computes\n"
     "  run MODEL [options]           run a model with onnxfold's executor; inputs from files or\n"
     "                                random, outputs to .pb or .npy files\n"
     "  verify A B [options]          run two models on the same inputs and compare outputs\n"
@@ -57,6 +59,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "info") == 0) return cli_info(argc - 2, argv + 2);
     if (strcmp(cmd, "convert") == 0) return cli_convert(argc - 2, argv + 2);
     if (strcmp(cmd, "run") == 0) return cli_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "optimize") == 0) return cli_optimize(argc - 2, argv + 2);
     if (strcmp(cmd, "verify") == 0) return cli_verify(argc - 2, argv + 2);
     cli_error("unknown command '%s'", cmd);
     fputs(usage, stderr);
