@@ -250,7 +250,7 @@ typedef struct onnxfold_pass_result {
 } onnxfold_pass_result;
 
 typedef struct onnxfold_refusal {
-    const char *pass, *node, *op, *reason;
+    const char *pass, *node, *op, *output, *reason; /* output: the node's first output */
 } onnxfold_refusal;
 
 typedef struct onnxfold_optimize_report {

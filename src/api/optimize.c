@@ -163,7 +163,7 @@ onnxfold_status onnxfold_optimize(onnxfold_model *model, const onnxfold_optimize
                                    stats[i].inits_delta, stats[i].bytes_delta, stats[i].refusals};
     for (uint32_t i = 0; i < ri->r.n_refusals; i++) {
         const pass_refusal *f = &ri->r.refusals[i];
-        ri->refusals[i] = (onnxfold_refusal){f->pass, f->node, f->op, f->reason};
+        ri->refusals[i] = (onnxfold_refusal){f->pass, f->node, f->op, f->output, f->reason};
     }
     onnxfold_optimize_report *p = &ri->pub;
     p->n_passes = pass_table_size;

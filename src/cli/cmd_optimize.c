@@ -139,7 +139,13 @@ static void print_summary(const onnxfold_optimize_report *r, bool verbose)
         cli_print_escaped(stdout, f->node);
         printf("' (");
         cli_print_escaped(stdout, f->op);
-        printf("): ");
+        printf(")");
+        if (*f->output) {
+            printf(" -> '");
+            cli_print_escaped(stdout, f->output);
+            printf("'");
+        }
+        printf(": ");
         cli_print_escaped(stdout, f->reason);
         printf("\n");
     }
@@ -288,6 +294,8 @@ static int write_report(const char *path, const char *in, const char *out,
         json_string(f, x->node);
         fprintf(f, ", \"op\": ");
         json_string(f, x->op);
+        fprintf(f, ", \"output\": ");
+        json_string(f, x->output);
         fprintf(f, ", \"reason\": ");
         json_string(f, x->reason);
         fprintf(f, "}");

@@ -142,8 +142,10 @@ void pass_refuse(pass_ctx *c, const ir_node *n, const char *fmt, ...)
     f->pass = c->pass->name;
     f->node = base_arena_strdup(&r->arena, node);
     f->op = base_arena_strdup(&r->arena, op);
+    f->output =
+        base_arena_strdup(&r->arena, n && n->n_outputs && n->outputs[0] ? n->outputs[0]->name : "");
     f->reason = base_arena_strdup(&r->arena, reason);
-    if (!f->node || !f->op || !f->reason) return;
+    if (!f->node || !f->op || !f->output || !f->reason) return;
     r->n_refusals++;
     c->st->refusals++;
 }

@@ -52,7 +52,8 @@ typedef struct pass_stats {
 } pass_stats;
 
 typedef struct pass_refusal {
-    const char *pass, *node, *op, *reason; /* strings owned by the report */
+    const char *pass, *node, *op, *output, *reason; /* owned by the report; output: the
+                                                        node's first output, "" if none */
 } pass_refusal;
 
 /* Everything a run of the pipeline did, for the summary and --report. */

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# fuse-conv-bn on crafted models, one per case of ../shared/PITFALLS.md
+# ("Conv + BatchNormalization fusion" and "Other fusions" 2): each must fire
+# (the BN/Mul/Add is gone) or must not (the graph keeps it), and in every case
+# the optimized model computes what the original computes (onnxfold verify
+# with the executor; the interop test also checks onnxruntime).
+. "$(dirname "$0")/lib.sh"
+O=$ONNXFOLD
+cd "$work" || exit 1
+py "$SRC/tests/models/make_fusion_cases.py" . >gen.log 2>&1 || { cat gen.log; echo "generation failed"; exit 1; }
+# case FILE EXPECT(fused|kept) [OP]: optimize, check the verdict, verify outputs.
+case_() {
+    local f=$1 want=$2 op=${3:-BatchNormalization}
+    local out="opt_$f"
+    if ! "$O" optimize "$f" "$out" --verbose >"$f.log" 2>&1; then
+        fail=$((fail + 1)); echo "FAIL: $f: optimize failed"; sed 's/^/    | /' "$f.log"; return
+    fi
+    local n
+    n=$("$PYTHON" -c "import onnx,sys; m=onnx.load('$out'); print(sum(n.op_type=='$op' for n in m.graph.node))")
+    if { [ "$want" = fused ] && [ "$n" -ne 0 ]; } || { [ "$want" = kept ] && [ "$n" -eq 0 ]; }; then
+        fail=$((fail + 1)); echo "FAIL: $f: expected $op $want, $n left"; sed 's/^/    | /' "$f.log"; return
+    fi
+    pass=$((pass + 1))
+    check "$f: outputs unchanged" "$O" verify "$out" "$f" --seed 3 --rtol 1e-4 --atol 1e-5
+    check "$f: passes onnx.checker" "$PYTHON" -c "import onnx; onnx.checker.check_model(onnx.load('$out'))"
+}
+case_ conv_bn.onnx fused
+case_ conv_bn_nobias.onnx fused
+case_ conv_bn_empty_bias_slot.onnx fused
+case_ conv_bn_1d.onnx fused
+case_ conv_bn_3d.onnx fused
+case_ conv_bn_grouped.onnx fused
+case_ conv_bn_depthwise.onnx fused
+case_ conv_bn_eps.onnx fused
+case_ conv_bn_f16.onnx fused
+case_ conv_bn_double.onnx fused
+case_ convt_bn_group2.onnx fused
+case_ gemm_bn_transb_beta.onnx fused
+case_ gemm_bn_no_c.onnx fused
+case_ matmul_bn_2d.onnx fused
+case_ matmul_bn_3d.onnx kept
+case_ shared_weight_two_bn.onnx fused
+case_ shared_weight_other_conv.onnx fused
+case_ conv_output_is_graph_output.onnx kept
+case_ conv_output_two_readers.onnx kept
+case_ conv_output_read_in_subgraph.onnx kept
+case_ bn_training_mode.onnx kept
+case_ bn_training_outputs_used.onnx kept
+case_ bn_var_eps_not_positive.onnx kept
+case_ bn_params_not_constant.onnx kept
+case_ conv_bias_not_constant.onnx kept
+case_ conv_mul_channel.onnx fused Mul
+case_ conv_add_channel.onnx fused Add
+case_ conv_mul_scalar.onnx fused Mul
+case_ conv_mul_wrong_axis.onnx kept Mul
+case_ conv_add_spatial.onnx kept Add
+check "overridable weight: refused with the flag named" sh -c "
+'$O' optimize conv_bn_weight_is_input.onnx o.onnx --verbose | grep -q -- '--freeze-initializers' &&
+'$PYTHON' -c \"import onnx; assert any(n.op_type == 'BatchNormalization' for n in onnx.load('o.onnx').graph.node)\""
+check "overridable weight: --freeze-initializers fuses" sh -c "
+'$O' optimize conv_bn_weight_is_input.onnx o2.onnx --freeze-initializers &&
+'$PYTHON' -c \"import onnx; assert not any(n.op_type == 'BatchNormalization' for n in onnx.load('o2.onnx').graph.node)\""
+check "shared weight: the original weight stays while another Conv reads it" "$PYTHON" -c "
+import onnx
+m = onnx.load('opt_shared_weight_other_conv.onnx')
+names = [i.name for i in m.graph.initializer]
+assert 'w' in names, names
+convs = [n for n in m.graph.node if n.op_type == 'Conv']
+assert len({c.input[1] for c in convs}) == 2"
+check "shared weight by two fused Convs: the original weight is gone" "$PYTHON" -c "
+import onnx
+m = onnx.load('opt_shared_weight_two_bn.onnx')
+assert 'w' not in [i.name for i in m.graph.initializer]"
+check "f16 weights stay float16" "$PYTHON" -c "
+import onnx
+m = onnx.load('opt_conv_bn_f16.onnx')
+assert all(i.data_type == onnx.TensorProto.FLOAT16 for i in m.graph.initializer)"
+check "fused Gemm has beta 1 and keeps alpha" "$PYTHON" -c "
+import onnx
+m = onnx.load('opt_gemm_bn_transb_beta.onnx')
+g = [n for n in m.graph.node if n.op_type == 'Gemm'][0]
+a = {x.name: onnx.helper.get_attribute_value(x) for x in g.attribute}
+assert abs(a.get('beta', 1.0) - 1.0) < 1e-9 and abs(a['alpha'] - 0.75) < 1e-9, a"
+check "the BN output name is kept by the fused Conv" "$PYTHON" -c "
+import onnx
+m = onnx.load('opt_conv_bn.onnx')
+assert [n.output[0] for n in m.graph.node if n.op_type == 'Conv'] == ['y']"
+finish
