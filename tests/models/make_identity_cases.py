@@ -1,0 +1,117 @@
+#!/usr/bin/python3
+"""Writes the small models tests/scripts/optimize_identity.sh optimizes, and
+cases.txt listing for each: the op type to count after optimization and the
+expected count (the pass must fire, or must not: PITFALLS P-CF 8, 9 and
+"Other fusions" 4).
+
+usage: make_identity_cases.py OUTDIR
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper as nh
+
+out = sys.argv[1]
+F = TensorProto.FLOAT
+cases = []
+
+
+def vi(name, shape, elem=F):
+    return helper.make_tensor_value_info(name, elem, shape)
+
+
+def save(name, nodes, inits, inputs, outputs, op, count, opset=15):
+    g = helper.make_graph(nodes, 'g', inputs, outputs, inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid('', opset)])
+    m.ir_version = 8
+    onnx.checker.check_model(m, full_check=True)
+    onnx.save(m, os.path.join(out, name))
+    cases.append(f'{name} {op} {count}')
+
+
+X = vi('x', [2, 3, 4])
+relu = helper.make_node('Relu', ['x'], ['r'])
+# Identity between two nodes: gone
+save('identity_middle.onnx', [relu, helper.make_node('Identity', ['r'], ['i']),
+                              helper.make_node('Neg', ['i'], ['y'])], [], [X], [vi('y', [2, 3, 4])],
+     'Identity', 0)
+# Identity writing a graph output from a node output: gone, Relu writes 'y'
+save('identity_to_output.onnx', [relu, helper.make_node('Identity', ['r'], ['y'])], [], [X],
+     [vi('y', [2, 3, 4])], 'Identity', 0)
+# Identity writing a graph output straight from a graph input: kept (P-CF 9)
+save('identity_input_to_output.onnx', [helper.make_node('Identity', ['x'], ['y'])], [], [X],
+     [vi('y', [2, 3, 4])], 'Identity', 1)
+# Identity whose output is also a graph output while it feeds another output
+save('identity_both_outputs.onnx', [relu, helper.make_node('Identity', ['r'], ['y'])], [], [X],
+     [vi('y', [2, 3, 4]), vi('r', [2, 3, 4])], 'Identity', 1)
+# Identity read inside an If body (subgraph reads count, P-CF 8): gone, body reads r
+then_g = helper.make_graph([helper.make_node('Neg', ['i'], ['t'])], 'then', [], [vi('t', [2, 3, 4])])
+else_g = helper.make_graph([helper.make_node('Abs', ['i'], ['e'])], 'else', [], [vi('e', [2, 3, 4])])
+save('identity_read_in_subgraph.onnx',
+     [relu, helper.make_node('Identity', ['r'], ['i']),
+      helper.make_node('If', ['cond'], ['y'], then_branch=then_g, else_branch=else_g)], [],
+     [X, vi('cond', [], TensorProto.BOOL)], [vi('y', [2, 3, 4])], 'Identity', 0)
+# Dropout: inference form goes; its mask used keeps it; training_mode true keeps it
+save('dropout_inference.onnx', [relu, helper.make_node('Dropout', ['r'], ['d']),
+                                helper.make_node('Neg', ['d'], ['y'])], [], [X],
+     [vi('y', [2, 3, 4])], 'Dropout', 0)
+save('dropout_mask_used.onnx', [relu, helper.make_node('Dropout', ['r'], ['d', 'mask'])], [], [X],
+     [vi('d', [2, 3, 4]), vi('mask', [2, 3, 4], TensorProto.BOOL)], 'Dropout', 1)
+save('dropout_training.onnx',
+     [relu, helper.make_node('Dropout', ['r', 'ratio', 'train'], ['d'])],
+     [nh.from_array(np.array(0.5, np.float32), 'ratio'), nh.from_array(np.array(True), 'train')],
+     [X], [vi('d', [2, 3, 4])], 'Dropout', 1)
+# Cast to its own type goes; a real Cast stays
+save('cast_same_type.onnx', [relu, helper.make_node('Cast', ['r'], ['c'], to=F),
+                             helper.make_node('Neg', ['c'], ['y'])], [], [X], [vi('y', [2, 3, 4])],
+     'Cast', 0)
+save('cast_real.onnx', [relu, helper.make_node('Cast', ['r'], ['y'], to=TensorProto.DOUBLE)], [],
+     [X], [vi('y', [2, 3, 4], TensorProto.DOUBLE)], 'Cast', 1)
+# Reshape to its own shape goes; Reshape(Reshape) becomes one; a 0 in the second shape keeps two
+shape = lambda n, v: nh.from_array(np.array(v, np.int64), n)
+save('reshape_same.onnx', [relu, helper.make_node('Reshape', ['r', 's'], ['c']),
+                           helper.make_node('Neg', ['c'], ['y'])], [shape('s', [2, 3, 4])], [X],
+     [vi('y', [2, 3, 4])], 'Reshape', 0)
+save('reshape_chain.onnx', [relu, helper.make_node('Reshape', ['r', 's1'], ['a']),
+                            helper.make_node('Reshape', ['a', 's2'], ['y'])],
+     [shape('s1', [6, 4]), shape('s2', [4, -1])], [X], [vi('y', [4, 6])], 'Reshape', 1)
+save('reshape_chain_zero.onnx', [relu, helper.make_node('Reshape', ['r', 's1'], ['a']),
+                                 helper.make_node('Reshape', ['a', 's2'], ['y'])],
+     [shape('s1', [6, 4]), shape('s2', [0, 2, 2])], [X], [vi('y', [6, 2, 2])], 'Reshape', 2)
+# Transpose pairs: inverse pair vanishes; two others compose into one
+save('transpose_inverse.onnx', [relu, helper.make_node('Transpose', ['r'], ['a'], perm=[2, 0, 1]),
+                                helper.make_node('Transpose', ['a'], ['b'], perm=[1, 2, 0]),
+                                helper.make_node('Neg', ['b'], ['y'])], [], [X],
+     [vi('y', [2, 3, 4])], 'Transpose', 0)
+save('transpose_compose.onnx', [relu, helper.make_node('Transpose', ['r'], ['a'], perm=[2, 0, 1]),
+                                helper.make_node('Transpose', ['a'], ['y'], perm=[0, 2, 1])], [],
+     [X], [vi('y', [4, 3, 2])], 'Transpose', 1)
+save('transpose_identity.onnx', [relu, helper.make_node('Transpose', ['r'], ['a'], perm=[0, 1, 2]),
+                                 helper.make_node('Neg', ['a'], ['y'])], [], [X],
+     [vi('y', [2, 3, 4])], 'Transpose', 0)
+save('transpose_swap_same_shape.onnx',
+     [helper.make_node('Transpose', ['q'], ['y'], perm=[1, 0])], [], [vi('q', [3, 3])],
+     [vi('y', [3, 3])], 'Transpose', 1)
+# Unsqueeze then Squeeze of the same axis: both go; of another axis: kept
+ax = lambda n, v: nh.from_array(np.array(v, np.int64), n)
+save('unsqueeze_squeeze.onnx', [relu, helper.make_node('Unsqueeze', ['r', 'a1'], ['u']),
+                                helper.make_node('Squeeze', ['u', 'a1'], ['s']),
+                                helper.make_node('Neg', ['s'], ['y'])], [ax('a1', [1])], [X],
+     [vi('y', [2, 3, 4])], 'Squeeze', 0)
+# Pad with zero pads goes; Slice covering everything goes; one-input Concat goes
+save('pad_zero.onnx', [relu, helper.make_node('Pad', ['r', 'p'], ['a']),
+                       helper.make_node('Neg', ['a'], ['y'])], [ax('p', [0] * 6)], [X],
+     [vi('y', [2, 3, 4])], 'Pad', 0)
+save('slice_all.onnx', [relu, helper.make_node('Slice', ['r', 'st', 'en'], ['a']),
+                        helper.make_node('Neg', ['a'], ['y'])],
+     [ax('st', [0, 0, 0]), ax('en', [2, 3, 4])], [X], [vi('y', [2, 3, 4])], 'Slice', 0)
+save('slice_reverse.onnx', [relu, helper.make_node('Slice', ['r', 'st', 'en', 'axs', 'stp'], ['y'])],
+     [ax('st', [-1]), ax('en', [-10]), ax('axs', [2]), ax('stp', [-1])], [X],
+     [vi('y', [2, 3, 4])], 'Slice', 1)
+save('concat_one.onnx', [relu, helper.make_node('Concat', ['r'], ['a'], axis=0),
+                         helper.make_node('Neg', ['a'], ['y'])], [], [X], [vi('y', [2, 3, 4])],
+     'Concat', 0)
+open(os.path.join(out, 'cases.txt'), 'w').write('\n'.join(cases) + '\n')
+print('ok', len(cases))
