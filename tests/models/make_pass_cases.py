@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""Writes the small models tests/scripts/optimize_identity.sh optimizes, and
+"""Writes the small models tests/scripts/optimize_passes.sh optimizes, and
 cases.txt listing for each: the op type to count after optimization and the
-expected count (the pass must fire, or must not: PITFALLS P-CF 8, 9 and
-"Other fusions" 4).
+expected count (the pass must fire, or must not). Cases for eliminate-identity
+(PITFALLS P-CF 8, 9, "Other fusions" 4), fold-shapes (P-CF 3), fuse-pad-conv
+("Other fusions" 1), fuse-matmul-add ("Other fusions" 3), dedup-initializers
+and fold-constants (P-CF 1, 2, 4).
 
 usage: make_identity_cases.py OUTDIR
 """
@@ -113,5 +115,94 @@ save('slice_reverse.onnx', [relu, helper.make_node('Slice', ['r', 'st', 'en', 'a
 save('concat_one.onnx', [relu, helper.make_node('Concat', ['r'], ['a'], axis=0),
                          helper.make_node('Neg', ['a'], ['y'])], [], [X], [vi('y', [2, 3, 4])],
      'Concat', 0)
+
+# ---- fold-shapes: known dims fold, symbolic ones do not; Gather of a known dim folds
+XS = vi('x', ['batch', 3, 4])
+save('shape_known.onnx', [helper.make_node('Shape', ['x'], ['s']),
+                          helper.make_node('Reshape', ['x', 's'], ['y'])], [], [X],
+     [vi('y', [2, 3, 4])], 'Shape', 0)
+save('shape_symbolic.onnx', [helper.make_node('Shape', ['x'], ['s']),
+                             helper.make_node('Cast', ['s'], ['y'], to=F)], [], [XS],
+     [vi('y', [3])], 'Shape', 1)
+save('shape_gather_known_dim.onnx',
+     [helper.make_node('Shape', ['x'], ['s']),
+      helper.make_node('Gather', ['s', 'i'], ['g'], axis=0),
+      helper.make_node('Cast', ['g'], ['y'], to=F)],
+     [nh.from_array(np.array(1, np.int64), 'i')], [XS], [vi('y', [])], 'Gather', 0)
+save('shape_gather_symbolic_dim.onnx',
+     [helper.make_node('Shape', ['x'], ['s']),
+      helper.make_node('Gather', ['s', 'i'], ['g'], axis=0),
+      helper.make_node('Cast', ['g'], ['y'], to=F)],
+     [nh.from_array(np.array(0, np.int64), 'i')], [XS], [vi('y', [])], 'Gather', 1)
+save('size_known.onnx', [helper.make_node('Size', ['x'], ['s']),
+                         helper.make_node('Cast', ['s'], ['y'], to=F)], [], [X], [vi('y', [])],
+     'Size', 0)
+
+# ---- fuse-pad-conv: zero constant Pad folds into Conv; reflect, non-zero value and MaxPool do not
+rng = np.random.default_rng(3)
+XC = vi('x', [1, 2, 6, 6])
+w = nh.from_array(rng.normal(0, 1, (3, 2, 3, 3)).astype(np.float32), 'w')
+def pad_case(name, mode='constant', value=None, consumer='Conv', count=0, pads=(0, 0, 1, 2, 0, 0, 2, 1)):
+    ins = ['x', 'p'] + (['v'] if value is not None else [])
+    inits = [nh.from_array(np.array(pads, np.int64), 'p')]
+    if value is not None:
+        inits.append(nh.from_array(np.array(value, np.float32), 'v'))
+    nodes = [helper.make_node('Pad', ins, ['px'], mode=mode)]
+    if consumer == 'Conv':
+        nodes.append(helper.make_node('Conv', ['px', 'w'], ['y'], pads=[1, 0, 0, 1]))
+        inits.append(w)
+        oshape = [1, 3, 6 + pads[2] + pads[6] - 1, 6 + pads[3] + pads[7] - 1]
+    else:
+        nodes.append(helper.make_node('MaxPool', ['px'], ['y'], kernel_shape=[2, 2]))
+        oshape = [1, 2, 6 + pads[2] + pads[6] - 1, 6 + pads[3] + pads[7] - 1]
+    save(name, nodes, inits, [XC], [vi('y', oshape)], 'Pad', count)
+pad_case('pad_conv_zero.onnx')
+pad_case('pad_conv_zero_value.onnx', value=0.0)
+pad_case('pad_conv_reflect.onnx', mode='reflect', count=1)
+pad_case('pad_conv_value.onnx', value=1.5, count=1)
+pad_case('pad_conv_channel_axis.onnx', pads=(0, 1, 1, 1, 0, 0, 1, 1), count=1)
+pad_case('pad_maxpool_zero.onnx', consumer='MaxPool', count=1)
+
+# ---- fuse-matmul-add: 2-D MatMul + Add -> Gemm; 3-D not; a bias widening the output not
+A2 = vi('a', [3, 4])
+wm = nh.from_array(rng.normal(0, 1, (4, 5)).astype(np.float32), 'wm')
+save('matmul_add_2d.onnx', [helper.make_node('MatMul', ['a', 'wm'], ['m']),
+                            helper.make_node('Add', ['bias', 'm'], ['y'])],
+     [wm, nh.from_array(rng.normal(0, 1, (5,)).astype(np.float32), 'bias')], [A2],
+     [vi('y', [3, 5])], 'MatMul', 0)
+save('matmul_add_3d.onnx', [helper.make_node('MatMul', ['a', 'wm'], ['m']),
+                            helper.make_node('Add', ['m', 'bias'], ['y'])],
+     [wm, nh.from_array(rng.normal(0, 1, (5,)).astype(np.float32), 'bias')],
+     [vi('a', [2, 3, 4])], [vi('y', [2, 3, 5])], 'MatMul', 1)
+save('matmul_add_widening.onnx', [helper.make_node('MatMul', ['a', 'wm'], ['m']),
+                                  helper.make_node('Add', ['m', 'bias'], ['y'])],
+     [wm, nh.from_array(rng.normal(0, 1, (2, 3, 5)).astype(np.float32), 'bias')], [A2],
+     [vi('y', [2, 3, 5])], 'MatMul', 1)
+
+# ---- dedup-initializers: equal constants merged; an overridable one is not
+k1 = nh.from_array(np.arange(6, dtype=np.float32).reshape(2, 3), 'k1')
+k2 = nh.from_array(np.arange(6, dtype=np.float32).reshape(2, 3), 'k2')
+k3 = nh.from_array(np.arange(6, dtype=np.float32).reshape(3, 2), 'k3')
+Q = vi('q', [2, 3])
+g = helper.make_graph([helper.make_node('Add', ['q', 'k1'], ['a']),
+                       helper.make_node('Add', ['a', 'k2'], ['b']),
+                       helper.make_node('Reshape', ['k3', 'sh'], ['k3r']),
+                       helper.make_node('Add', ['b', 'k3r'], ['y'])], 'g', [Q], [vi('y', [2, 3])],
+                      [k1, k2, k3, nh.from_array(np.array([2, 3], np.int64), 'sh')])
+m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 15)])
+m.ir_version = 8
+onnx.save(m, os.path.join(out, 'dedup.onnx'))
+cases.append('dedup.onnx Initializers 1')  # k1, k2 and the folded Reshape(k3) are one
+
+# ---- fold-constants must not fold random operators (P-CF 1) nor blow the size budget (P-CF 2)
+save('random_not_folded.onnx', [helper.make_node('RandomUniform', [], ['r'], shape=[2, 3, 4], seed=1.0),
+                                helper.make_node('Add', ['x', 'r'], ['y'])], [], [X],
+     [vi('y', [2, 3, 4])], 'RandomUniform', 1)
+save('expand_blowup.onnx', [helper.make_node('Expand', ['one', 'big'], ['e']),
+                            helper.make_node('ReduceSum', ['e'], ['s'], keepdims=0),
+                            helper.make_node('Add', ['x', 's'], ['y'])],
+     [nh.from_array(np.array([1.0], np.float32), 'one'),
+      nh.from_array(np.array([1024, 1024, 32], np.int64), 'big')], [X], [vi('y', [2, 3, 4])],
+     'Expand', 1)
 open(os.path.join(out, 'cases.txt'), 'w').write('\n'.join(cases) + '\n')
 print('ok', len(cases))
