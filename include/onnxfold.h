@@ -219,6 +219,60 @@ onnxfold_status onnxfold_session_random_input(const onnxfold_session *s, size_t 
                                               int64_t default_dim, onnxfold_tensor **out,
                                               onnxfold_error *err);
 
+/* ---- shapes and costs ------------------------------------------------------------------ */
+
+/* Infers every value's element type and shape in the main graph and its
+ * subgraphs from the inputs' declared types (symbolic dims kept by name).
+ * Operators onnxfold lacks leave their outputs unknown and are counted in
+ * *n_unsupported (may be NULL); a contradiction (e.g. shapes that cannot
+ * broadcast) fails, naming the node. */
+onnxfold_status onnxfold_model_infer_shapes(onnxfold_model *model, uint64_t *n_unsupported,
+                                            onnxfold_error *err);
+
+/* One value of the main graph with its (declared or inferred) type. */
+typedef struct onnxfold_value_type {
+    onnxfold_io io;       /* name, kind, dtype, rank and dims */
+    const char *producer; /* op type of the node computing it; "input" or "initializer" */
+} onnxfold_value_type;
+
+/* Every value of the main graph, in order: graph inputs, initializers, then
+ * node outputs in node order. Free with onnxfold_value_types_free. */
+onnxfold_status onnxfold_model_value_types(onnxfold_model *model, onnxfold_value_type **out,
+                                           size_t *n, onnxfold_error *err);
+void onnxfold_value_types_free(onnxfold_value_type *types);
+
+/* A node's estimated cost for a prover (docs/slicing.md gives the formulas):
+ * constraints = macs + elementwise + 16 * nonlinear. */
+typedef struct onnxfold_cost {
+    uint64_t macs, params, param_bytes, elementwise, nonlinear, constraints;
+    int estimated; /* a dim was unknown or symbolic and counted as 1 */
+} onnxfold_cost;
+
+typedef struct onnxfold_node_cost {
+    const char *name, *op_type, *output; /* output: the node's first output */
+    onnxfold_cost cost;
+} onnxfold_node_cost;
+
+typedef struct onnxfold_op_cost {
+    const char *op_type;
+    uint64_t count;
+    onnxfold_cost cost;
+} onnxfold_op_cost;
+
+typedef struct onnxfold_cost_report {
+    size_t n_nodes;
+    const onnxfold_node_cost *nodes; /* main graph, in order */
+    size_t n_ops;
+    const onnxfold_op_cost *ops; /* per op type, highest constraints first */
+    onnxfold_cost total;
+} onnxfold_cost_report;
+
+/* Infers shapes (as onnxfold_model_infer_shapes) and estimates every node's
+ * cost. Free with onnxfold_cost_report_free. */
+onnxfold_status onnxfold_model_cost(onnxfold_model *model, onnxfold_cost_report **out,
+                                    onnxfold_error *err);
+void onnxfold_cost_report_free(onnxfold_cost_report *report);
+
 /* ---- optimizing ---------------------------------------------------------------------- */
 
 /* The passes, in the order the pipeline runs them. */
