@@ -94,9 +94,13 @@ base_status ir_tensor_raw_size(const ir_tensor *t, uint64_t *bytes, base_diag *d
     if (t->data_type == IR_DTYPE_STRING)
         return base_diag_set(d, BASE_ERR_INVALID, "tensor '%s': strings have no raw form",
                              tname(t));
-    if ((uint64_t)n > UINT64_MAX / info->bits)
+    /* ceil(n * bits / 8) without forming n * bits, which wraps for 4- and
+     * 2-bit types near 2^62 and 2^63 elements: whole groups of 8 elements
+     * take `bits` bytes each, the rest at most 16. */
+    uint64_t groups = (uint64_t)n / 8, rest = (uint64_t)n % 8;
+    if (groups > (UINT64_MAX - 16) / info->bits)
         return base_diag_set(d, BASE_ERR_INVALID, "tensor '%s': byte size overflows", tname(t));
-    *bytes = ((uint64_t)n * info->bits + 7) / 8;
+    *bytes = groups * info->bits + (rest * info->bits + 7) / 8;
     return BASE_OK;
 }
 

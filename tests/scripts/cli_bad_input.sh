@@ -138,6 +138,19 @@ external("wronglen.onnx", "ok.bin", length="100")
 external("noloc.onnx", None)
 external("dirloc.onnx", "adir")
 external("fifoloc.onnx", "fifo.bin")
+# int4 with 2^62 - 1 elements: (n * 4 + 7) / 8 wrapped to 0 bytes, so an
+# empty external range passed.
+def int4_wrap(m):
+    t = init(m)
+    t.ClearField("raw_data")
+    t.data_type = 22  # INT4 (newer than python3-onnx 1.12)
+    del t.dims[:]
+    t.dims.extend([2**62 - 1])
+    t.data_location = TensorProto.EXTERNAL
+    for k, v in (("location", "ok.bin"), ("length", "0")):
+        e = t.external_data.add()
+        e.key, e.value = k, v
+variant("int4wrap.onnx", int4_wrap)
 
 # Nested 300 deep: sequence of sequence of ... tensor, on a graph input.
 t = helper.make_tensor_type_proto(TensorProto.FLOAT, [1])
@@ -186,6 +199,7 @@ both "external length does not match dims" "$e/wronglen.onnx" "external data hol
 both "external data without a location" "$e/noloc.onnx" "without a 'location'"
 both "external location a directory" "$e/dirloc.onnx" "external data file 'adir': not a regular file"
 both "external location a FIFO (must not block)" "$e/fifoloc.onnx" "external data file 'fifo.bin': not a regular file"
+both "int4 byte size near 2^64 does not wrap to 0" "$e/int4wrap.onnx" "external data holds 0 bytes but dims and type need 2305843009213693952"
 both "type nesting deeper than 200" "$work/deep.onnx" "nested more than 200 deep"
 both "subgraph nesting deeper than 200" "$work/deepif.onnx" "nested more than 200 deep"
 

@@ -82,6 +82,29 @@ static void sizes(void **state)
     t.data_type = IR_DTYPE_COMPLEX64;
     assert_int_equal(ir_tensor_raw_size(&t, &bytes, NULL), BASE_OK);
     assert_int_equal(bytes, 120);
+    /* Element counts whose bit count passes 2^64: the byte size must not wrap
+     * (it once came out as 0, so a tensor with no data passed validation). */
+    int64_t huge4[] = {((int64_t)1 << 62) - 1};
+    ir_tensor h = tensor(IR_DTYPE_INT4, 1, huge4);
+    assert_int_equal(ir_tensor_raw_size(&h, &bytes, NULL), BASE_OK);
+    assert_true(bytes == (uint64_t)1 << 61);
+    int64_t huge2[] = {INT64_MAX};
+    h = tensor(IR_DTYPE_INT2, 1, huge2);
+    assert_int_equal(ir_tensor_raw_size(&h, &bytes, NULL), BASE_OK);
+    assert_true(bytes == (uint64_t)1 << 61);
+    h.data_type = IR_DTYPE_UINT4;
+    assert_int_equal(ir_tensor_raw_size(&h, &bytes, NULL), BASE_OK);
+    assert_true(bytes == (uint64_t)1 << 62);
+    h.data_type = IR_DTYPE_FLOAT;
+    assert_int_equal(ir_tensor_raw_size(&h, &bytes, NULL), BASE_ERR_INVALID);
+    int64_t odd[] = {7};
+    h = tensor(IR_DTYPE_INT4, 1, odd);
+    assert_int_equal(ir_tensor_raw_size(&h, &bytes, NULL), BASE_OK);
+    assert_int_equal(bytes, 4);
+    h = tensor(IR_DTYPE_INT4, 1, huge4);
+    h.is_external = true;
+    h.ext.length = 0;
+    expect_invalid(&h, "external data holds 0 bytes but dims and type need 2305843009213693952");
     ir_tensor s = tensor(IR_DTYPE_FLOAT, 0, NULL);
     int64_t n;
     assert_int_equal(ir_tensor_numel(&s, &n, NULL), BASE_OK);
