@@ -465,8 +465,17 @@ base_status ir_model_for_each_tensor(ir_model *m, ir_tensor_fn fn, void *ctx)
 {
     tensor_walk w = {fn, ctx, BASE_OK};
     ir_model_for_each_graph(m, walk_graph_tensors, &w);
-    for (uint32_t i = 0; w.st == BASE_OK && i < m->n_functions; i++)
-        w.st = visit_attrs(m->functions[i].attribute_protos, m->functions[i].n_attribute_protos, fn,
-                           ctx);
+    for (uint32_t i = 0; w.st == BASE_OK && i < m->n_functions; i++) {
+        /* A function's attribute defaults: their tensors, and the graphs they
+         * hold (not graphs of the model proper, so for_each_graph skips them). */
+        const ir_function *f = &m->functions[i];
+        w.st = visit_attrs(f->attribute_protos, f->n_attribute_protos, fn, ctx);
+        for (uint32_t a = 0; w.st == BASE_OK && a < f->n_attribute_protos; a++) {
+            const ir_attr *at = &f->attribute_protos[a];
+            if (at->g) ir_graph_for_each(at->g, walk_graph_tensors, &w);
+            for (size_t k = 0; w.st == BASE_OK && k < at->n_graphs; k++)
+                ir_graph_for_each(at->graphs[k], walk_graph_tensors, &w);
+        }
+    }
     return w.st;
 }

@@ -480,8 +480,10 @@ void ir_model_for_each_graph(ir_model *m, ir_graph_fn fn, void *ctx);
 void ir_graph_for_each(ir_graph *g, ir_graph_fn fn, void *ctx);
 
 /* Calls fn for every tensor of the model: initializers, sparse initializer
- * parts, attribute tensors (also in subgraphs and function bodies). Stops at
- * the first failure and returns it. */
+ * parts, attribute tensors (single, lists, sparse), in the main graph, in
+ * subgraphs at any depth, in function bodies, in function attribute defaults
+ * (attribute_proto) and in graphs held by those defaults. Stops at the first
+ * failure and returns it. */
 typedef enum ir_tensor_role {
     IR_TENSOR_INITIALIZER,
     IR_TENSOR_SPARSE_PART,

@@ -203,6 +203,154 @@ both "int4 byte size near 2^64 does not wrap to 0" "$e/int4wrap.onnx" "external 
 both "type nesting deeper than 200" "$work/deep.onnx" "nested more than 200 deep"
 both "subgraph nesting deeper than 200" "$work/deepif.onnx" "nested more than 200 deep"
 
+# A tensor whose dims promise more bytes than it holds, in every place a
+# tensor can live: each must be refused at load, naming it (a place the
+# check missed let `convert --external-threshold 0` copy ~400 KB of heap into
+# the data file, or crash). places/ok_PLACE.onnx: the same with a good tensor.
+mkdir -p "$work/places"
+py - "$work/places" <<'PY' >"$work/places/list"
+import os, sys
+from onnx import AttributeProto, FunctionProto, TensorProto, helper
+out = sys.argv[1]
+
+def varint(v):
+    b = bytearray()
+    while True:
+        b.append((v & 0x7F) | (0x80 if v >> 7 else 0))
+        v >>= 7
+        if not v:
+            return bytes(b)
+
+def tensor(name, good, typed=False, dtype=TensorProto.FLOAT):
+    # bad: 100000 elements with 4 bytes of raw_data (or one float_data entry)
+    n = 1 if good else 100000
+    t = TensorProto(name=name, data_type=dtype, dims=[n])
+    if typed and dtype == TensorProto.FLOAT:
+        t.float_data.extend([1.0])
+    else:
+        t.raw_data = b"\0" * (8 if dtype == TensorProto.INT64 else 4)
+    return t
+
+def sparse(name, good, bad_part):
+    v = tensor(name, good or bad_part != "values")
+    i = tensor(name + "_idx", good or bad_part != "indices", dtype=TensorProto.INT64)
+    return helper.make_sparse_tensor(v, i, [4])
+
+def identity_graph(name, inits=(), nodes=(), sparse_inits=()):
+    g = helper.make_graph(list(nodes) + [helper.make_node("Identity", ["x"], [name + "_y"])], name, [],
+                          [helper.make_tensor_value_info(name + "_y", TensorProto.FLOAT, None)],
+                          initializer=list(inits))
+    g.sparse_initializer.extend(sparse_inits)
+    return g
+
+def if_node(out, then_g):
+    return helper.make_node("If", ["c"], [out], then_branch=then_g,
+                            else_branch=identity_graph(out + "_else"))
+
+def attr(name, value):
+    if isinstance(value, list) and value and isinstance(value[0], TensorProto):
+        a = AttributeProto(name=name, type=AttributeProto.TENSORS)
+        a.tensors.extend(value)
+        return a
+    if isinstance(value, list):
+        a = AttributeProto(name=name, type=AttributeProto.SPARSE_TENSORS)
+        a.sparse_tensors.extend(value)
+        return a
+    return helper.make_attribute(name, value)
+
+def custom(out, a):
+    n = helper.make_node("Custom", [], [out], domain="test")
+    n.attribute.append(a)
+    return n
+
+def model(place, good):
+    bad = "bad_" + place
+    nodes, inits, sparse_inits, fn_nodes, fn_attrs = [], [], [], [], []
+    if place == "init":
+        inits.append(tensor(bad, good))
+    elif place == "init_float_data":
+        inits.append(tensor(bad, good, typed=True))
+    elif place == "sparse_init_values":
+        sparse_inits.append(sparse(bad, good, "values"))
+    elif place == "sparse_init_indices":
+        sparse_inits.append(sparse(bad, good, "indices"))
+    elif place == "attr_t":
+        nodes.append(helper.make_node("Constant", [], ["k"], value=tensor(bad, good)))
+    elif place == "attr_tensors":
+        nodes.append(custom("k", attr("ts", [tensor("fine", True), tensor(bad, good)])))
+    elif place == "attr_sparse":
+        nodes.append(custom("k", attr("sp", sparse(bad, good, "values"))))
+    elif place == "attr_sparse_tensors":
+        nodes.append(custom("k", attr("sps", [sparse(bad, good, "indices")])))
+    elif place == "subgraph_init":
+        nodes.append(if_node("k", identity_graph("then", inits=[tensor(bad, good)])))
+    elif place == "subgraph_depth3_attr":
+        g = identity_graph("d3", nodes=[helper.make_node("Constant", [], ["k3"], value=tensor(bad, good))])
+        for d in (2, 1):
+            g = identity_graph("d%d" % d, nodes=[if_node("k%d" % (d + 1), g)])
+        nodes.append(if_node("k", g))
+    elif place == "subgraph_sparse_init":
+        nodes.append(if_node("k", identity_graph("then", sparse_inits=[sparse(bad, good, "values")])))
+    elif place == "function_body_attr":
+        fn_nodes.append(helper.make_node("Constant", [], ["fk"], value=tensor(bad, good)))
+    elif place == "function_body_subgraph":
+        fn_nodes.append(if_node("fk", identity_graph("fthen", inits=[tensor(bad, good)])))
+    elif place == "function_attr_t":
+        fn_attrs.append(attr("t", tensor(bad, good)))
+    elif place == "function_attr_t_float_data":
+        fn_attrs.append(attr("t", tensor(bad, good, typed=True)))
+    elif place == "function_attr_tensors":
+        fn_attrs.append(attr("ts", [tensor(bad, good)]))
+    elif place == "function_attr_sparse":
+        fn_attrs.append(attr("sp", sparse(bad, good, "values")))
+    elif place == "function_attr_graph_init":
+        fn_attrs.append(attr("g", identity_graph("fg", inits=[tensor(bad, good)])))
+    elif place == "function_attr_graph_depth2":
+        inner = identity_graph("fg2", nodes=[helper.make_node("Constant", [], ["c2"], value=tensor(bad, good))])
+        fn_attrs.append(attr("g", identity_graph("fg", nodes=[if_node("c1", inner)])))
+    elif place == "function_attr_graphs_sparse":
+        a = AttributeProto(name="gs", type=AttributeProto.GRAPHS)
+        a.graphs.extend([identity_graph("fg", sparse_inits=[sparse(bad, good, "indices")])])
+        fn_attrs.append(a)
+    else:
+        raise SystemExit("unknown place " + place)
+    fn = helper.make_function("test", "F", ["a"], ["b"],
+                              fn_nodes + [helper.make_node("Identity", ["a"], ["b"])],
+                              [helper.make_opsetid("", 13)])
+    extra = b"".join(varint(11 << 3 | 2) + varint(len(a.SerializeToString())) + a.SerializeToString()
+                     for a in fn_attrs)  # attribute_proto (11): newer than python3-onnx 1.12
+    fn.MergeFromString(extra)
+    nodes.append(helper.make_node("F", ["x"], ["fy"], domain="test"))
+    g = identity_graph("main", inits=inits, nodes=nodes, sparse_inits=sparse_inits)
+    g.input.extend([helper.make_tensor_value_info("x", TensorProto.FLOAT, [1]),
+                    helper.make_tensor_value_info("c", TensorProto.BOOL, [])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("test", 1)],
+                          functions=[fn])
+    data = m.SerializeToString()
+    assert bad.encode() in data, place
+    return data
+
+places = ["init", "init_float_data", "sparse_init_values", "sparse_init_indices", "attr_t",
+          "attr_tensors", "attr_sparse", "attr_sparse_tensors", "subgraph_init",
+          "subgraph_depth3_attr", "subgraph_sparse_init", "function_body_attr",
+          "function_body_subgraph", "function_attr_t", "function_attr_t_float_data",
+          "function_attr_tensors", "function_attr_sparse", "function_attr_graph_init",
+          "function_attr_graph_depth2", "function_attr_graphs_sparse"]
+for p in places:
+    for good in (True, False):
+        open(os.path.join(out, ("ok_" if good else "bad_") + p + ".onnx"), "wb").write(model(p, good))
+    print(p)
+PY
+while read -r place; do
+    f="$work/places/bad_$place.onnx"
+    check "place $place: the same model with a good tensor loads" "$ONNXFOLD" info "$work/places/ok_$place.onnx"
+    both "tensor in place $place" "$f" "tensor 'bad_$place"
+    expect_fail2 "  convert --external-data w.bin --external-threshold 0" "tensor 'bad_$place" \
+        "${run[@]}" convert "$f" "$out/o.onnx" --external-data w.bin --external-threshold 0
+    no_leftovers "  and leaves nothing" "$out" "$out/w.bin"
+done <"$work/places/list"
+check "every place was generated" test "$(wc -l <"$work/places/list")" -eq 20
+
 # Output problems. A write that fails midway (file size limit: EFBIG, as a
 # full disk would give ENOSPC) must leave neither OUT nor a temporary, both
 # for payloads written from memory and for those copied file to file.
