@@ -192,6 +192,12 @@ base_status ir_tensor_raw_size(const ir_tensor *t, uint64_t *bytes, base_diag *d
 /* Checks that the payload agrees with dims and data_type (lengths, known dtype,
  * external range inside its file). Names the tensor in the diagnostic. */
 base_status ir_tensor_validate(const ir_model *m, const ir_tensor *t, base_diag *d) BASE_MUST_CHECK;
+/* Checks a sparse tensor whose parts passed ir_tensor_validate: dims not
+ * negative, values present and of rank 1 ([NNZ]), indices (absent only when
+ * NNZ is 0) int64 of shape [NNZ] (linear) or [NNZ, rank] (coordinates), every
+ * index inside the dense shape. Names the sparse tensor (its values' name). */
+base_status ir_sparse_validate(ir_model *m, const ir_sparse_tensor *s,
+                               base_diag *d) BASE_MUST_CHECK;
 /* The payload as packed little-endian bytes (raw layout), whatever field it is
  * stored in; typed fields are converted once into arena memory, external data
  * is mapped. *out stays valid while the model lives. Strings are refused. */
@@ -491,6 +497,9 @@ typedef enum ir_tensor_role {
 } ir_tensor_role;
 typedef base_status (*ir_tensor_fn)(ir_tensor *t, ir_tensor_role role, void *ctx);
 base_status ir_model_for_each_tensor(ir_model *m, ir_tensor_fn fn, void *ctx) BASE_MUST_CHECK;
+/* Calls fn for every sparse tensor of the model, in the same places. */
+typedef base_status (*ir_sparse_fn)(ir_sparse_tensor *s, void *ctx);
+base_status ir_model_for_each_sparse(ir_model *m, ir_sparse_fn fn, void *ctx) BASE_MUST_CHECK;
 
 /* ---- verifier --------------------------------------------------------------- */
 

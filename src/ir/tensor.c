@@ -192,6 +192,62 @@ base_status ir_tensor_validate(const ir_model *m, const ir_tensor *t, base_diag 
     return BASE_OK;
 }
 
+base_status ir_sparse_validate(ir_model *m, const ir_sparse_tensor *s, base_diag *d)
+{
+    const char *name = s->values ? tname(s->values) : "(unnamed)";
+    int64_t dense = 1;
+    for (uint32_t i = 0; i < s->rank; i++) {
+        if (s->dims[i] < 0)
+            return base_diag_set(d, BASE_ERR_INVALID,
+                                 "sparse tensor '%s': negative dimension %" PRId64, name,
+                                 s->dims[i]);
+        if (s->dims[i] != 0 && dense > INT64_MAX / s->dims[i])
+            return base_diag_set(d, BASE_ERR_INVALID,
+                                 "sparse tensor '%s': the product of its dims overflows 64 bits",
+                                 name);
+        dense *= s->dims[i];
+    }
+    if (!s->values)
+        return base_diag_set(d, BASE_ERR_INVALID, "sparse tensor '%s': no values", name);
+    if (s->values->rank != 1)
+        return base_diag_set(d, BASE_ERR_INVALID,
+                             "sparse tensor '%s': values must have rank 1, not %" PRIu32, name,
+                             s->values->rank);
+    int64_t nnz = s->values->dims[0];
+    const ir_tensor *ix = s->indices;
+    if (!ix) {
+        if (nnz == 0) return BASE_OK;
+        return base_diag_set(d, BASE_ERR_INVALID,
+                             "sparse tensor '%s': %" PRId64 " values but no indices", name, nnz);
+    }
+    if (ix->data_type != IR_DTYPE_INT64)
+        return base_diag_set(d, BASE_ERR_INVALID,
+                             "sparse tensor '%s': indices must be int64, not %s", name,
+                             ir_dtype_get(ix->data_type)->name);
+    bool coords = ix->rank == 2;
+    if (!(ix->rank == 1 || coords) || ix->dims[0] != nnz ||
+        (coords && ix->dims[1] != (int64_t)s->rank))
+        return base_diag_set(d, BASE_ERR_INVALID,
+                             "sparse tensor '%s': indices must have shape [%" PRId64
+                             "] or [%" PRId64 ", %" PRIu32 "] (values, rank)",
+                             name, nnz, nnz, s->rank);
+    ir_bytes b;
+    base_status st = ir_tensor_bytes(m, ix, &b, d);
+    if (st != BASE_OK) return st;
+    uint64_t n = (uint64_t)nnz * (coords ? s->rank : 1);
+    for (uint64_t k = 0; k < n; k++) {
+        int64_t v;
+        memcpy(&v, b.data + 8 * k, 8);
+        int64_t limit = coords ? s->dims[k % s->rank] : dense;
+        if (v < 0 || v >= limit)
+            return base_diag_set(d, BASE_ERR_INVALID,
+                                 "sparse tensor '%s': index %" PRId64 " (entry %" PRIu64
+                                 " of its indices) is outside [0, %" PRId64 ")",
+                                 name, v, k, limit);
+    }
+    return BASE_OK;
+}
+
 /* Converts a typed field into packed little-endian bytes. */
 static void typed_to_raw(const ir_tensor *t, const ir_dtype_info *info, uint8_t *out, size_t n)
 {

@@ -168,8 +168,17 @@ static base_status resolve_one(ir_tensor *t, ir_tensor_role role, void *ctx)
     return ir_tensor_validate(m, t, d);
 }
 
+static base_status validate_sparse(ir_sparse_tensor *s, void *ctx)
+{
+    void **args = ctx;
+    return ir_sparse_validate(args[0], s, args[1]);
+}
+
 base_status pb_resolve_tensors(ir_model *m, base_diag *d)
 {
     void *args[2] = {m, d};
-    return ir_model_for_each_tensor(m, resolve_one, args);
+    base_status st = ir_model_for_each_tensor(m, resolve_one, args);
+    if (st != BASE_OK) return st;
+    /* Sparse tensors once their parts are known to hold what their dims say. */
+    return ir_model_for_each_sparse(m, validate_sparse, args);
 }

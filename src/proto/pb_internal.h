@@ -49,8 +49,9 @@ void pb_stubs_free(pb_stubs *s);
  * tests and the fuzzer can make every payload take that path. */
 extern size_t pb_borrow_threshold;
 
-/* Validates every tensor of the model against its dims and type and resolves
- * external data inside m->base_dir (external.c). */
+/* Validates every tensor of the model against its dims and type, resolves
+ * external data inside m->base_dir, then checks every sparse tensor's values
+ * and indices against its dense shape (external.c). */
 base_status pb_resolve_tensors(ir_model *m, base_diag *d) BASE_MUST_CHECK;
 
 #endif

@@ -103,6 +103,29 @@ variant("negative.onnx", dims([-3]))
 variant("dtype.onnx", set_type(99))
 variant("dtype0.onnx", set_type(0))
 
+# Sparse tensors: indices and values checked against the dense shape.
+def sparse(values, indices, dims, idx_type=TensorProto.INT64, idx_dims=None, val_dims=None,
+           in_attr=False):
+    def f(m):
+        v = helper.make_tensor("sp", TensorProto.FLOAT, val_dims or [len(values)], values)
+        i = helper.make_tensor("sp_idx", idx_type, idx_dims or [len(indices)], indices)
+        s = helper.make_sparse_tensor(v, i, dims)
+        if in_attr:
+            m.graph.node.append(helper.make_node("Constant", [], ["spc"], sparse_value=s))
+        else:
+            m.graph.sparse_initializer.append(s)
+    return f
+
+variant("sp_ok.onnx", sparse([1.0, 2.0], [0, 5], [2, 3]))
+variant("sp_range.onnx", sparse([1.0, 2.0], [0, 6], [2, 3]))
+variant("sp_negidx.onnx", sparse([1.0, 2.0], [-1, 5], [2, 3]))
+variant("sp_coord.onnx", sparse([1.0, 2.0], [0, 0, 1, 3], [2, 3], idx_dims=[2, 2]))
+variant("sp_int32.onnx", sparse([1.0, 2.0], [0, 5], [2, 3], idx_type=TensorProto.INT32))
+variant("sp_shape.onnx", sparse([1.0, 2.0], [0, 1, 2], [2, 3]))
+variant("sp_rank.onnx", sparse([1.0, 2.0], [0, 5], [2, 3], val_dims=[1, 2]))
+variant("sp_negdim.onnx", sparse([1.0, 2.0], [0, 5], [2, -3]))
+variant("sp_attr.onnx", sparse([1.0, 2.0], [0, 7], [2, 3], in_attr=True))
+
 def external(name, location, offset=None, length=None):
     def f(m):
         t = init(m)
@@ -178,6 +201,15 @@ both "dims overflow (three dims)" "$work/overflow2.onnx" "product of its dims ov
 both "negative dim" "$work/negative.onnx" "negative dimension -3"
 both "unknown data type" "$work/dtype.onnx" "unknown data type 99"
 both "data type UNDEFINED" "$work/dtype0.onnx" "unknown data type 0"
+check "a well-formed sparse initializer loads" "$ONNXFOLD" info "$work/sp_ok.onnx"
+both "sparse index past the dense size" "$work/sp_range.onnx" "sparse tensor 'sp': index 6 (entry 1 of its indices) is outside [0, 6)"
+both "sparse index negative" "$work/sp_negidx.onnx" "sparse tensor 'sp': index -1"
+both "sparse coordinate past its dim" "$work/sp_coord.onnx" "sparse tensor 'sp': index 3 (entry 3 of its indices) is outside [0, 3)"
+both "sparse indices not int64" "$work/sp_int32.onnx" "sparse tensor 'sp': indices must be int64, not int32"
+both "sparse indices of the wrong shape" "$work/sp_shape.onnx" "sparse tensor 'sp': indices must have shape [2] or [2, 2]"
+both "sparse values not of rank 1" "$work/sp_rank.onnx" "sparse tensor 'sp': values must have rank 1, not 2"
+both "sparse dims negative" "$work/sp_negdim.onnx" "sparse tensor 'sp': negative dimension -3"
+both "sparse attribute index out of range" "$work/sp_attr.onnx" "sparse tensor 'sp': index 7"
 e="$work/ext"
 both "external file missing" "$e/missing.onnx" "external data file 'nothere.bin'"
 both "external file short" "$e/short.onnx" "tensor 'conv1.weight': external data file 'short.bin' is short"
