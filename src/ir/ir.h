@@ -260,7 +260,8 @@ struct ir_type {
  * outputs and value_info (or a function's value_info). */
 typedef struct ir_value_info {
     ir_value *value;
-    const char *name; /* as written; equals value->name unless the value was renamed */
+    const char *name; /* as written, NULL when absent (the value is then named "" and
+                         saved without a name); else follows value->name on rename */
     ir_type *type;    /* NULL when absent */
     const char *doc_string;
     ir_props metadata;

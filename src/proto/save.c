@@ -408,8 +408,12 @@ static Onnx__TypeProto *type(save_ctx *c, const ir_type *t)
     return p;
 }
 
+/* The name to write: the value's (it follows renames), except that an entry
+ * read without a name field stays without one (proto2 presence: a value
+ * defined from an absent name is named ""). */
 static const char *vi_name(const ir_value_info *vi)
 {
+    if (!vi->name && (!vi->value || !*vi->value->name)) return NULL;
     return vi->value ? vi->value->name : vi->name;
 }
 
@@ -436,7 +440,10 @@ static char **names(save_ctx *c, const ir_value_infos *l, size_t *n)
 {
     *n = l->n;
     char **out = alloc(c, l->n, sizeof *out);
-    for (uint32_t i = 0; out && i < l->n; i++) out[i] = s(vi_name(&l->items[i]));
+    for (uint32_t i = 0; out && i < l->n; i++) {
+        const char *name = vi_name(&l->items[i]);
+        out[i] = name ? s(name) : empty_string; /* a repeated string has no absent entries */
+    }
     return out;
 }
 

@@ -239,6 +239,35 @@ done
 check "round trip of the function model equal field by field" sh -c '"$1" convert "$2" "$3" && "$4" "$5" "$2" "$3"' _ \
     "$ONNXFOLD" "$work/functions.onnx" "$work/rt_functions.onnx" "$PYTHON" "$SRC/tests/scripts/onnx_compare.py"
 
+# proto2 presence of value names: an entry without a name field comes back
+# without one (it came back as name ""), one with name "" keeps it.
+check "value_info entries without a name stay without one" py - "$ONNXFOLD" "$work" <<'PY'
+import subprocess, sys
+import onnx
+from onnx import helper, TensorProto
+ty = helper.make_tensor_type_proto(TensorProto.FLOAT, [1])
+def vi(name=None):
+    v = onnx.ValueInfoProto()
+    v.type.CopyFrom(ty)
+    if name is not None:
+        v.name = name
+    return v
+g = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g",
+                      [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1]), vi(), vi("")],
+                      [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1]), vi(), vi("")],
+                      value_info=[vi(), vi("")])
+m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+src, dst = sys.argv[2] + "/noname.onnx", sys.argv[2] + "/noname_rt.onnx"
+onnx.save(m, src)
+subprocess.run([sys.argv[1], "convert", src, dst], check=True)
+back = onnx.load(dst)
+for field in ("input", "output", "value_info"):
+    got = [(e.HasField("name"), e.name) for e in getattr(back.graph, field)]
+    want = [(e.HasField("name"), e.name) for e in getattr(m.graph, field)]
+    assert got == want, (field, got, want)
+assert back.SerializeToString() == m.SerializeToString()
+PY
+
 # never overwrite the input by accident
 cp "$ex" "$work/in.onnx"
 ln "$work/in.onnx" "$work/hardlink.onnx"
