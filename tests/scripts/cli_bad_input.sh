@@ -103,6 +103,21 @@ variant("negative.onnx", dims([-3]))
 variant("dtype.onnx", set_type(99))
 variant("dtype0.onnx", set_type(0))
 
+# Strings with a NUL byte: protobuf-c would cut them there (two names merge).
+def node_inputs(m):
+    n = m.graph.node[0]
+    n.input[0] = n.input[0] + "\0x"
+variant("nul_input.onnx", node_inputs)
+variant("nul_producer.onnx", lambda m: setattr(m, "producer_name", "py\0torch"))
+variant("nul_tensor.onnx", lambda m: setattr(init(m), "name", init(m).name + "\0"))
+def meta(m):
+    e = m.metadata_props.add()
+    e.key, e.value = "k", "v\0w"
+variant("nul_meta.onnx", meta)
+def dim_param(m):
+    m.graph.input[0].type.tensor_type.shape.dim[0].dim_param = "\0batch"
+variant("nul_dim.onnx", dim_param)
+
 # Sparse tensors: indices and values checked against the dense shape.
 def sparse(values, indices, dims, idx_type=TensorProto.INT64, idx_dims=None, val_dims=None,
            in_attr=False):
@@ -201,6 +216,11 @@ both "dims overflow (three dims)" "$work/overflow2.onnx" "product of its dims ov
 both "negative dim" "$work/negative.onnx" "negative dimension -3"
 both "unknown data type" "$work/dtype.onnx" "unknown data type 99"
 both "data type UNDEFINED" "$work/dtype0.onnx" "unknown data type 0"
+both "NUL in a node input name" "$work/nul_input.onnx" "string field NodeProto.input holds a NUL byte"
+both "NUL in producer_name" "$work/nul_producer.onnx" "string field ModelProto.producer_name holds a NUL byte"
+both "NUL in a tensor name" "$work/nul_tensor.onnx" "string field TensorProto.name holds a NUL byte"
+both "NUL in a metadata value" "$work/nul_meta.onnx" "string field StringStringEntryProto.value holds a NUL byte"
+both "NUL in a dim_param" "$work/nul_dim.onnx" "string field TensorShapeProto.Dimension.dim_param holds a NUL byte"
 check "a well-formed sparse initializer loads" "$ONNXFOLD" info "$work/sp_ok.onnx"
 both "sparse index past the dense size" "$work/sp_range.onnx" "sparse tensor 'sp': index 6 (entry 1 of its indices) is outside [0, 6)"
 both "sparse index negative" "$work/sp_negidx.onnx" "sparse tensor 'sp': index -1"
