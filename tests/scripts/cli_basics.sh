@@ -223,6 +223,25 @@ j = json.loads(out.stdout)
 assert j["check"]["ok"] is False and "input 'nowhere' is not defined" in j["check"]["message"], j
 PY
 
+# The structural check is linear: 200k reads of one value (one Sum node with
+# 200k inputs, and 1000 nodes reading it) took minutes when each read scanned
+# the value's whole use list. The bound is generous so it cannot flake.
+py - "$work/reads.onnx" <<'PY'
+import sys
+import onnx
+from onnx import helper, TensorProto
+x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])
+nodes = [helper.make_node("Sum", ["x"] * 199000, ["s"])]
+nodes += [helper.make_node("Identity", ["x"], ["i%d" % k]) for k in range(1000)]
+g = helper.make_graph(nodes, "reads", [x], [helper.make_tensor_value_info("s", TensorProto.FLOAT, [1])])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), sys.argv[1])
+PY
+t0=$(date +%s%N)
+check "info on 200k reads of one value: check ok" sh -c '"$1" info "$2" | grep -q "^check: ok$"' _ "$ONNXFOLD" "$work/reads.onnx"
+ms=$((($(date +%s%N) - t0) / 1000000))
+echo "note: info on 200k reads of one value took $ms ms"
+check "  in well under 20 s (took $ms ms)" test "$ms" -lt 20000
+
 # convert round trips
 check "convert example" "$ONNXFOLD" convert "$ex" "$work/rt.onnx"
 check "round trip is byte-identical" cmp "$ex" "$work/rt.onnx"

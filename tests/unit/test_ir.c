@@ -159,6 +159,16 @@ static void corrupted_use_list_is_caught(void **state)
     expect_verify_error(f->m, "missing from its use list");
 }
 
+static void duplicated_use_is_caught(void **state)
+{
+    fixture *f = *state;
+    ir_use *u = ir_alloc(f->m, 2 * sizeof *u);
+    u[0] = u[1] = f->y->uses[0];
+    f->y->uses = u;
+    f->y->n_uses = f->y->cap_uses = 2;
+    expect_verify_error(f->m, "input 'Y' is listed more than once in its use list");
+}
+
 static void stale_use_is_caught(void **state)
 {
     fixture *f = *state;
@@ -403,6 +413,7 @@ int main(void)
         T(order_violation_is_caught),
         T(duplicate_definition_is_caught),
         T(corrupted_use_list_is_caught),
+        T(duplicated_use_is_caught),
         T(stale_use_is_caught),
         T(undefined_graph_output_is_caught),
         T(subgraph_outer_references),
