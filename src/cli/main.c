@@ -52,7 +52,5 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "info") == 0) return cli_info(argc - 2, argv + 2);
     if (strcmp(cmd, "convert") == 0) return cli_convert(argc - 2, argv + 2);
-    cli_error("unknown command '%s'", cmd);
-    fputs(usage, stderr);
-    return CLI_FAIL;
+    return cli_error("unknown command '%s' (see 'onnxfold --help')", cmd);
 }

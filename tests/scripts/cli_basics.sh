@@ -23,7 +23,8 @@ check "convert --help lists every option" sh -c 'h=$("$1" convert --help) && for
 
 # usage errors: exit 2, one line naming the problem
 check "no command: usage, exit 2" sh -c '"$1" 2>"$2/e"; [ $? -eq 2 ] && grep -q "^usage: onnxfold COMMAND" "$2/e"' _ "$ONNXFOLD" "$work"
-check "unknown command: named, exit 2" sh -c '"$1" frobnicate 2>"$2/e"; [ $? -eq 2 ] && head -n 1 "$2/e" | grep -q "^onnxfold: unknown command .frobnicate.$"' _ "$ONNXFOLD" "$work"
+expect_fail2 "unknown command: one line naming it, exit 2" "unknown command 'frobnicate' (see 'onnxfold --help')" "$ONNXFOLD" frobnicate
+check "  nothing on stdout" test ! -s "$work/.out"
 expect_fail2 "info without model" "no MODEL" "$ONNXFOLD" info
 expect_fail2 "info --json without model" "no MODEL" "$ONNXFOLD" info --json
 expect_fail2 "info unknown option" "unknown option '--bogus'" "$ONNXFOLD" info "$ex" --bogus
