@@ -19,14 +19,18 @@ static const char usage[] =
     "Run 'onnxfold COMMAND --help' for a command's options.\n"
     "Exit status: 0 success, 2 bad usage or bad input (the message names the file).\n";
 
+/* Messages quote names from the model: escaped like `info`'s text, so the
+ * line stays one line and no escape sequence reaches the terminal. */
 int cli_error(const char *fmt, ...)
 {
+    char msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    fputs("onnxfold: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    fputs("onnxfold: ", stderr);
+    text_string(stderr, msg);
+    fputc('\n', stderr);
     return CLI_FAIL;
 }
 

@@ -224,6 +224,65 @@ j = json.loads(out.stdout)
 assert j["check"]["ok"] is False and "input 'nowhere' is not defined" in j["check"]["message"], j
 PY
 
+# Model strings reach the terminal escaped and the JSON is valid UTF-8:
+# escape sequences (CSI, OSC, C1 CSI) and bytes that are not UTF-8 in the
+# producer, names, op types, dims and metadata.
+py - "$work/hostile_text.onnx" <<'PY'
+import sys
+import onnx
+from onnx import helper, TensorProto
+x = helper.make_tensor_value_info("x\x1b]0;pwned\x07", TensorProto.FLOAT, ["b\rn"])
+g = helper.make_graph([helper.make_node("Op\x1b[2J", [x.name], ["y"], domain="d\u009b1m")], "g", [x],
+                      [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("d\u009b1m", 1)],
+                      producer_name="\x1b[31mred\x1b[0m", producer_version="PLACEHOLDER")
+helper.set_model_props(m, {"k\u009b2J": "VALUEHOLDER", "tab\tkey": "back\\slash é"})
+data = m.SerializeToString()
+# Strings that are not UTF-8 (python3-onnx refuses them), patched in at equal length.
+data = data.replace(b"PLACEHOLDER", b"ok\xff\xfe\xc0\xafz\xed\xa0\x80!")
+data = data.replace(b"VALUEHOLDER", b"v\xf0\x9f\x98\x80\xe2\x82ab\x80c")
+open(sys.argv[1], "wb").write(data)
+PY
+"$ONNXFOLD" info "$work/hostile_text.onnx" >"$work/hostile.txt"
+check "info human: no control character or invalid UTF-8 reaches the terminal" py - "$work/hostile.txt" <<'PY'
+import re, sys
+raw = open(sys.argv[1], "rb").read()
+text = raw.decode("utf-8")  # strict: fails on any invalid byte
+bad = [c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) <= 0x9f]
+assert not bad, bad
+for want in [r"producer: \x1b[31mred\x1b[0m ok\xff\xfe\xc0\xafz\xed\xa0\x80!",
+             r"  x\x1b]0;pwned\x07: float [b\x0dn]",
+             r"  d\xc2\x9b1m:Op\x1b[2J 1",
+             r"metadata: k\xc2\x9b2J = v😀\xe2\x82ab\x80c",
+             "metadata: tab\\x09key = back\\\\slash é"]:
+    assert want in text.splitlines(), (want, text)
+PY
+"$ONNXFOLD" info --json "$work/hostile_text.onnx" >"$work/hostile.json"
+check "info --json: valid UTF-8 and strict JSON, invalid bytes as U+FFFD" py - "$work/hostile.json" <<'PY'
+import json, sys
+raw = open(sys.argv[1], "rb").read()
+j = json.loads(raw.decode("utf-8"), strict=True)
+assert not any(b < 0x20 and b != 0x0a for b in raw), "raw control byte in the JSON"
+assert j["producer_name"] == "\x1b[31mred\x1b[0m", j["producer_name"]
+assert j["producer_version"] == "ok" + "\ufffd" * 4 + "z" + "\ufffd" * 3 + "!", j["producer_version"]
+assert j["inputs"][0]["name"] == "x\x1b]0;pwned\x07" and j["inputs"][0]["shape"] == ["b\rn"], j["inputs"]
+assert {"domain": "d\u009b1m", "op_type": "Op\x1b[2J", "count": 1, "in_subgraphs": 0,
+        "in_functions": 0} in j["op_counts"], j["op_counts"]
+assert j["metadata"] == [{"key": "k\u009b2J", "value": "v😀\ufffd\ufffdab\ufffdc"},
+                         {"key": "tab\tkey", "value": "back\\slash é"}], j["metadata"]
+PY
+py - "$work/hostile_err.onnx" <<'PY'
+import sys
+import onnx
+from onnx import helper, TensorProto
+t = TensorProto(name="w\x1b[2J\x9b", data_type=TensorProto.FLOAT, dims=[4], float_data=[1.0])
+g = helper.make_graph([], "g", [], [], initializer=[t])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), sys.argv[1])
+PY
+expect_fail2 "an error naming a hostile tensor: one escaped line" "tensor 'w\x1b[2J\xc2\x9b': float_data has 1 entries" \
+    "$ONNXFOLD" info "$work/hostile_err.onnx"
+check "  no escape byte on stderr" py -c 'import sys; b = open(sys.argv[1], "rb").read(); assert b"\x1b" not in b and b"\xc2\x9b" not in b, b' "$work/.err"
+
 # The structural check is linear: 200k reads of one value (one Sum node with
 # 200k inputs, and 1000 nodes reading it) took minutes when each read scanned
 # the value's whole use list. The bound is generous so it cannot flake.
