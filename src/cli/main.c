@@ -1,4 +1,11 @@
-/* main.c — onnxfold's entry point: dispatches to a subcommand. */
+/* main.c — onnxfold's entry point: dispatches to a subcommand.
+ *
+ * SIGINT, SIGTERM and SIGHUP remove the temporary files of a save in progress
+ * (onnxfold_remove_temporaries, async-signal-safe) and then end the process
+ * with the signal's default action, so an interrupted convert leaves OUT as
+ * it was and nothing else. A signal ignored at startup (nohup) stays ignored.
+ */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,8 +46,29 @@ int cli_is_help(const char *arg)
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }
 
+static void on_signal(int sig)
+{
+    onnxfold_remove_temporaries();
+    raise(sig); /* SA_RESETHAND restored the default action: ends the process */
+}
+
+static void catch_signals(void)
+{
+    const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+        struct sigaction old, sa;
+        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN) continue;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = (int)SA_RESETHAND;
+        (void)sigaction(sigs[i], &sa, NULL);
+    }
+}
+
 int main(int argc, char **argv)
 {
+    catch_signals();
     if (argc < 2) {
         fputs(usage, stderr);
         return CLI_FAIL;

@@ -33,9 +33,7 @@ void ir_model_free(ir_model *m)
     for (uint32_t i = 0; i < m->n_ext_files; i++) {
         ir_ext_file *f = &m->ext_files[i];
         free(f->location);
-        free(f->path);
         if (f->map) munmap((void *)f->map, (size_t)f->size);
-        if (f->fd >= 0) close(f->fd);
     }
     free(m->ext_files);
     free(m->base_dir);

@@ -141,7 +141,7 @@ const ir_dtype_info *ir_dtype_get(int32_t dtype);
 /* ---- tensors --------------------------------------------------------------- */
 
 /* Where an external tensor's bytes are: a file of the model's external data
- * table, an offset and a length. The file stays open while the model lives. */
+ * table, an offset and a length. The file stays mapped while the model lives. */
 typedef struct ir_external_ref {
     uint32_t file; /* index into model->ext_files */
     uint64_t offset, length;
@@ -385,10 +385,12 @@ typedef struct ir_function {
     ir_extras extras;
 } ir_function;
 
+/* An external data file: mapped, then closed (a model may name thousands of
+ * files). Saving reopens it inside the model's folder by `location` and
+ * copies file to file only when it is still this file (dev, ino). */
 typedef struct ir_ext_file {
-    char *location; /* as written in the model */
-    char *path;     /* resolved, inside the model's folder */
-    int fd;
+    char *location;    /* as first written in the model (malloc'ed) */
+    uint64_t dev, ino; /* the file's identity when it was opened */
     uint64_t size;
     const uint8_t *map; /* whole file mapped read-only (pages read when touched); NULL if empty */
 } ir_ext_file;

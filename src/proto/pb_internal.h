@@ -53,5 +53,10 @@ extern size_t pb_borrow_threshold;
  * external data inside m->base_dir, then checks every sparse tensor's values
  * and indices against its dense shape (external.c). */
 base_status pb_resolve_tensors(ir_model *m, base_diag *d) BASE_MUST_CHECK;
+/* Reopens external file `index` for a file-to-file copy, inside the model's
+ * folder (*dir_fd: that folder, opened on first use, closed by the caller):
+ * an fd only when it is still the file that was mapped at load (same dev and
+ * ino, not shorter); -1 otherwise, and the caller writes from the mapping. */
+int pb_ext_file_open(const ir_model *m, uint32_t index, int *dir_fd);
 
 #endif

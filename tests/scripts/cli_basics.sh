@@ -347,6 +347,15 @@ for field in ("input", "output", "value_info"):
 assert back.SerializeToString() == m.SerializeToString()
 PY
 
+# OUT with a base name of 244 to 255 bytes is legal: the temporary must fit.
+for n in 244 250 255; do
+    long=$(printf 'n%.0s' $(seq "$n"))
+    check "OUT with a $n-byte base name" "$ONNXFOLD" convert "$ex" "$work/$long"
+    check "  written" cmp "$ex" "$work/$long"
+    rm -f "$work/$long"
+done
+no_leftovers "  no temporaries" "$work" "$work/none"
+
 # never overwrite the input by accident
 cp "$ex" "$work/in.onnx"
 ln "$work/in.onnx" "$work/hardlink.onnx"
