@@ -102,8 +102,8 @@ base_status base_open_inside(int dir_fd, const char *rel, int *fd, struct stat *
                                  rel);
         return base_diag_set(d, BASE_ERR_IO, "external data file '%s': %s", rel, strerror(errno));
     }
-    if (fstat(f, st) != 0 || !S_ISREG(st->st_mode)) {
-        int e = S_ISREG(st->st_mode) ? errno : 0;
+    int e = fstat(f, st) != 0 ? errno : 0;
+    if (e || !S_ISREG(st->st_mode)) {
         close(f);
         return base_diag_set(d, BASE_ERR_IO, "external data file '%s': %s", rel,
                              e ? strerror(e) : "not a regular file");
@@ -180,7 +180,8 @@ void base_outfile_remove_all(void)
             (void)renameat(s->dir_fd, s->name, s->restore_dir_fd, s->restore);
         else if (s->restore_dir_fd >= 0 || !done)
             (void)unlinkat(s->dir_fd, s->name, 0);
-        atomic_store(&s->state, SLOT_FREE);
+        /* The entry stays listed until its owner releases it: freeing it here
+         * could let another thread claim it while the owner still holds it. */
     }
 }
 
@@ -292,6 +293,7 @@ base_status base_outfile_create(base_outfile *o, base_diag *d)
         if (o->fd >= 0) {
             o->tmp_name = strdup(tmp);
             if (!o->tmp_name) {
+                unlinkat(o->dir_fd, tmp, 0);
                 base_outfile_abort(o);
                 return base_diag_set(d, BASE_ERR_NOMEM, "%s: out of memory", o->final_path);
             }
