@@ -70,6 +70,13 @@ onnxfold_status onnxfold_model_save(onnxfold_model *model, const char *path,
 onnxfold_status onnxfold_model_save_memory(onnxfold_model *model, uint8_t **data, size_t *size,
                                            onnxfold_error *err);
 
+/* Async-signal-safe: removes the temporary files of every save in progress in
+ * this process, and puts back the old data file of a save caught between
+ * renaming its data file and its model, so OUT and its data are left as they
+ * were. For a SIGINT/SIGTERM/SIGHUP handler that then ends the process (a
+ * save that goes on afterwards fails). */
+void onnxfold_remove_temporaries(void);
+
 /* Checks the graph invariants (SSA names, defined inputs, topological order,
  * use lists). */
 onnxfold_status onnxfold_model_verify(onnxfold_model *model, onnxfold_error *err);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "base/file.h"
 #include "proto/pb.h"
 
 _Static_assert((int)ONNXFOLD_ERR_IO == (int)BASE_ERR_IO, "status values must match");
@@ -82,6 +83,11 @@ onnxfold_status onnxfold_model_save_memory(onnxfold_model *model, uint8_t **data
     base_diag d = {0};
     base_status st = pb_save_memory((ir_model *)model, data, size, &d);
     return api_result(st, &d, err);
+}
+
+void onnxfold_remove_temporaries(void)
+{
+    base_outfile_remove_all();
 }
 
 onnxfold_status onnxfold_model_verify(onnxfold_model *model, onnxfold_error *err)

@@ -135,8 +135,12 @@ base_status api_npy_save(const op_tensor *t, const char *path, base_diag *d)
     memset(head + 10 + k, ' ', pad);
     head[10 + k + pad] = '\n';
     base_outfile o;
+    base_outfile_init(&o);
     base_status st = base_outfile_open(&o, path, d);
-    if (st != BASE_OK) return st;
+    if (st != BASE_OK) {
+        base_outfile_abort(&o);
+        return st;
+    }
     base_outfile_write(&o, head, 10 + hlen);
     if (t->nbytes) base_outfile_write(&o, t->data, t->nbytes);
     return base_outfile_commit(&o, d);

@@ -1,9 +1,20 @@
 /* arena.c — chunked bump allocation over anonymous mappings. */
-#define _GNU_SOURCE
+#if defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__) ||   \
+    defined(__DragonFly__)
+#undef _POSIX_C_SOURCE /* there, anonymous mappings are hidden by strict POSIX */
+#else
+#define _GNU_SOURCE /* glibc: MAP_ANONYMOUS */
+#endif
 #include "base/arena.h"
 
 #include <string.h>
 #include <sys/mman.h>
+
+#include "base/os.h"
+
+#if !defined(MAP_ANONYMOUS) && defined(MAP_ANON)
+#define MAP_ANONYMOUS MAP_ANON /* older BSD and macOS spelling */
+#endif
 
 struct base_arena_chunk {
     base_arena_chunk *next;
@@ -32,7 +43,7 @@ static base_arena_chunk *chunk_map(base_arena *a, size_t size)
 {
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) return NULL;
-    if (size >= HUGE_PAGE) (void)madvise(p, size, MADV_HUGEPAGE);
+    if (size >= HUGE_PAGE) base_os_advise_huge(p, size);
     base_arena_chunk *c = p;
     c->size = size;
     a->mapped += size;

@@ -7,6 +7,8 @@
 #ifndef ONNXFOLD_CLI_CLI_H
 #define ONNXFOLD_CLI_CLI_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "onnxfold.h"
@@ -21,17 +23,22 @@ int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* True when arg is "-h" or "--help". */
 int cli_is_help(const char *arg);
 
-/* Writes s with control bytes as \xNN and backslashes doubled. */
-void cli_print_escaped(FILE *f, const char *s);
-
 int cli_run(int argc, char **argv);
 int cli_optimize(int argc, char **argv);
 /* Writes size bytes to path through a temporary file in the same folder and a
  * rename: complete or not at all. Prints the error and returns CLI_FAIL. */
 int cli_write_atomic(const char *path, const void *data, size_t size);
 int cli_verify(int argc, char **argv);
-
-/* JSON output helpers. */
+/* Decodes one strict UTF-8 character (RFC 3629) at s, which must not be at
+ * its terminating NUL: returns its length (1-4) and sets *cp, or returns 0
+ * when s[0] does not start a valid sequence (text.c). */
+size_t cli_utf8_next(const unsigned char *s, uint32_t *cp);
+/* Writes a model string for a terminal: valid UTF-8 as it is; control
+ * characters (C0, DEL, C1) and bytes that are not valid UTF-8 as \xNN, one
+ * per byte; a backslash as \\. Nothing for NULL (text.c). */
+void text_string(FILE *f, const char *s);
+/* Writes s as a JSON string, or null for NULL: always valid UTF-8, invalid
+ * bytes as \ufffd, controls escaped (json.c). */
 void json_string(FILE *f, const char *s);
 
 #endif

@@ -28,8 +28,9 @@ static const char help[] =
     "\n"
     "Without options, tensors that IN keeps in external data stay external, in a\n"
     "file named OUT.data beside OUT (copied file to file); the rest stay inline.\n"
-    "OUT is written to a temporary file, flushed to disk and renamed into place:\n"
-    "a failure never leaves a partial OUT.\n";
+    "OUT and its data file are written to temporary files, flushed to disk and only\n"
+    "then renamed into place: a failure or an interrupt (Ctrl-C) leaves both as they\n"
+    "were.\n";
 
 static int parse_bytes(const char *s, uint64_t *out)
 {

@@ -2,6 +2,9 @@
  *
  * Human form: a short report. JSON form: one object whose fields are listed in
  * docs/info-json.md; fields are only ever added, never renamed or removed.
+ * Every string from the model goes through text_string (human) or json_string
+ * (JSON): escape sequences in a name never reach the terminal raw, and the
+ * JSON is valid UTF-8 whatever bytes the model holds.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -29,9 +32,18 @@ static void human_bytes(char *buf, size_t n, uint64_t b)
         snprintf(buf, n, "%" PRIu64 " B", b);
 }
 
+/* Model text, escaped for the terminal. */
+static void put(const char *s)
+{
+    text_string(stdout, s);
+}
+
 static void print_io_human(const onnxfold_io *io)
 {
-    printf("  %s: %s", io->name ? io->name : "", io->dtype ? io->dtype : io->kind);
+    printf("  ");
+    put(io->name ? io->name : "");
+    printf(": ");
+    put(io->dtype ? io->dtype : io->kind);
     if (io->rank < 0) {
         printf(" [?]\n");
         return;
@@ -40,7 +52,7 @@ static void print_io_human(const onnxfold_io *io)
     for (int32_t i = 0; i < io->rank; i++) {
         if (i) printf(", ");
         if (io->dims[i].param)
-            printf("%s", io->dims[i].param);
+            put(io->dims[i].param);
         else if (io->dims[i].value >= 0)
             printf("%" PRId64, io->dims[i].value);
         else
@@ -52,14 +64,19 @@ static void print_io_human(const onnxfold_io *io)
 static void print_human(const char *path, const onnxfold_info *in, const onnxfold_error *check)
 {
     char buf[64];
-    printf("model: %s\n", path);
-    printf("ir_version: %" PRId64 "\n", in->ir_version);
-    printf("producer: %s %s\n", in->producer_name ? in->producer_name : "(none)",
-           in->producer_version ? in->producer_version : "");
-    printf("opsets:");
-    for (size_t i = 0; i < in->n_opsets; i++)
-        printf(" %s=%" PRId64, *in->opsets[i].domain ? in->opsets[i].domain : "ai.onnx",
-               in->opsets[i].version);
+    printf("model: ");
+    put(path);
+    printf("\nir_version: %" PRId64 "\n", in->ir_version);
+    printf("producer: ");
+    put(in->producer_name ? in->producer_name : "(none)");
+    printf(" ");
+    put(in->producer_version ? in->producer_version : "");
+    printf("\nopsets:");
+    for (size_t i = 0; i < in->n_opsets; i++) {
+        printf(" ");
+        put(*in->opsets[i].domain ? in->opsets[i].domain : "ai.onnx");
+        printf("=%" PRId64, in->opsets[i].version);
+    }
     printf("\ninputs (%zu):\n", in->n_inputs);
     for (size_t i = 0; i < in->n_inputs; i++) print_io_human(&in->inputs[i]);
     printf("outputs (%zu):\n", in->n_outputs);
@@ -70,7 +87,11 @@ static void print_human(const char *path, const onnxfold_info *in, const onnxfol
     printf("\n");
     for (size_t i = 0; i < in->n_op_counts; i++) {
         const onnxfold_op_count *c = &in->op_counts[i];
-        printf("  %s%s%s %" PRIu64, c->domain, *c->domain ? ":" : "", c->op_type, c->count);
+        printf("  ");
+        put(c->domain);
+        printf("%s", *c->domain ? ":" : "");
+        put(c->op_type);
+        printf(" %" PRIu64, c->count);
         if (c->count_subgraphs) printf(" (+%" PRIu64 " in subgraphs)", c->count_subgraphs);
         if (c->count_functions) printf(" (+%" PRIu64 " in functions)", c->count_functions);
         printf("\n");
@@ -83,19 +104,31 @@ static void print_human(const char *path, const onnxfold_info *in, const onnxfol
         printf("external data:\n");
         for (size_t i = 0; i < in->n_external_files; i++) {
             human_bytes(buf, sizeof buf, in->external_files[i].size);
-            printf("  %s: %s, %" PRIu64 " tensors\n", in->external_files[i].location, buf,
-                   in->external_files[i].n_tensors);
+            printf("  ");
+            put(in->external_files[i].location);
+            printf(": %s, %" PRIu64 " tensors\n", buf, in->external_files[i].n_tensors);
         }
     }
     if (in->n_functions) {
         printf("functions:\n");
-        for (size_t i = 0; i < in->n_functions; i++)
-            printf("  %s:%s (%" PRIu64 " nodes)\n", in->functions[i].domain, in->functions[i].name,
-                   in->functions[i].n_nodes);
+        for (size_t i = 0; i < in->n_functions; i++) {
+            printf("  ");
+            put(in->functions[i].domain);
+            printf(":");
+            put(in->functions[i].name);
+            printf(" (%" PRIu64 " nodes)\n", in->functions[i].n_nodes);
+        }
     }
-    for (size_t i = 0; i < in->n_metadata; i++)
-        printf("metadata: %s = %s\n", in->metadata_keys[i], in->metadata_values[i]);
-    printf("check: %s\n", check->status == ONNXFOLD_OK ? "ok" : check->message);
+    for (size_t i = 0; i < in->n_metadata; i++) {
+        printf("metadata: ");
+        put(in->metadata_keys[i]);
+        printf(" = ");
+        put(in->metadata_values[i]);
+        printf("\n");
+    }
+    printf("check: ");
+    put(check->status == ONNXFOLD_OK ? "ok" : check->message);
+    printf("\n");
 }
 
 static void json_io(const onnxfold_io *io)

@@ -136,17 +136,17 @@ static void print_summary(const onnxfold_optimize_report *r, bool verbose)
     for (size_t i = 0; verbose && i < r->n_refusals; i++) {
         const onnxfold_refusal *f = &r->refusals[i];
         printf("  refused by %s: node '", f->pass);
-        cli_print_escaped(stdout, f->node);
+        text_string(stdout, f->node);
         printf("' (");
-        cli_print_escaped(stdout, f->op);
+        text_string(stdout, f->op);
         printf(")");
         if (*f->output) {
             printf(" -> '");
-            cli_print_escaped(stdout, f->output);
+            text_string(stdout, f->output);
             printf("'");
         }
         printf(": ");
-        cli_print_escaped(stdout, f->reason);
+        text_string(stdout, f->reason);
         printf("\n");
     }
 }
@@ -218,7 +218,7 @@ static int run_verify(const char *in_path, onnxfold_model *opt, const shape_arg 
         vr->equal[vr->n] = d.equal;
         vr->max_abs[vr->n++] = d.max_abs;
         printf("  verify %s: ", d.equal ? "ok" : "DIFFERENT");
-        cli_print_escaped(stdout, onnxfold_session_output(so, i)->name);
+        text_string(stdout, onnxfold_session_output(so, i)->name);
         if (d.equal)
             printf(" (max |a-b| %.3g)\n", d.max_abs);
         else
@@ -436,9 +436,9 @@ int cli_optimize(int argc, char **argv)
         rc = cli_error("%s: %s", in, err.message);
     if (rc == CLI_OK) {
         printf("optimize: ");
-        cli_print_escaped(stdout, in);
+        text_string(stdout, in);
         printf(" -> ");
-        cli_print_escaped(stdout, out);
+        text_string(stdout, out);
         printf("\n");
         print_summary(r, verbose);
     }

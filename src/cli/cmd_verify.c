@@ -151,7 +151,7 @@ int cli_verify(int argc, char **argv)
         onnxfold_diff d;
         onnxfold_compare(A.out[i], B.out[j], atol, rtol, &d);
         printf("%s ", d.equal ? "same" : "DIFFERENT");
-        cli_print_escaped(stdout, name);
+        text_string(stdout, name);
         if (!d.equal)
             printf(": %s\n", d.why);
         else if (d.worst >= 0 || d.max_abs > 0)

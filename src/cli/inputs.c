@@ -141,7 +141,7 @@ static void print_dims(const onnxfold_tensor *t)
 void cli_print_value(const char *name, const onnxfold_tensor *t)
 {
     printf("  ");
-    cli_print_escaped(stdout, name);
+    text_string(stdout, name);
     printf(": %s", onnxfold_tensor_kind(t));
     if (strcmp(onnxfold_tensor_kind(t), "tensor") != 0) {
         printf(" of %zu item(s)\n", onnxfold_tensor_items(t));

@@ -1,4 +1,11 @@
-/* main.c — onnxfold's entry point: dispatches to a subcommand. */
+/* main.c — onnxfold's entry point: dispatches to a subcommand.
+ *
+ * SIGINT, SIGTERM and SIGHUP remove the temporary files of a save in progress
+ * (onnxfold_remove_temporaries, async-signal-safe) and then end the process
+ * with the signal's default action, so an interrupted convert leaves OUT as
+ * it was and nothing else. A signal ignored at startup (nohup) stays ignored.
+ */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,14 +32,18 @@ static const char usage[] =
     "Exit status: 0 success, 1 verify found a difference, 2 bad usage or bad input (the\n"
     "message names the file, node or tensor).\n";
 
+/* Messages quote names from the model: escaped like `info`'s text, so the
+ * line stays one line and no escape sequence reaches the terminal. */
 int cli_error(const char *fmt, ...)
 {
+    char msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    fputs("onnxfold: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    fputs("onnxfold: ", stderr);
+    text_string(stderr, msg);
+    fputc('\n', stderr);
     return CLI_FAIL;
 }
 
@@ -41,8 +52,29 @@ int cli_is_help(const char *arg)
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }
 
+static void on_signal(int sig)
+{
+    onnxfold_remove_temporaries();
+    raise(sig); /* SA_RESETHAND restored the default action: ends the process */
+}
+
+static void catch_signals(void)
+{
+    const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+        struct sigaction old, sa;
+        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN) continue;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = (int)SA_RESETHAND;
+        (void)sigaction(sigs[i], &sa, NULL);
+    }
+}
+
 int main(int argc, char **argv)
 {
+    catch_signals();
     if (argc < 2) {
         fputs(usage, stderr);
         return CLI_FAIL;
@@ -61,7 +93,5 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "run") == 0) return cli_run(argc - 2, argv + 2);
     if (strcmp(cmd, "optimize") == 0) return cli_optimize(argc - 2, argv + 2);
     if (strcmp(cmd, "verify") == 0) return cli_verify(argc - 2, argv + 2);
-    cli_error("unknown command '%s'", cmd);
-    fputs(usage, stderr);
-    return CLI_FAIL;
+    return cli_error("unknown command '%s' (see 'onnxfold --help')", cmd);
 }

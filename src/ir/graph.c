@@ -35,9 +35,7 @@ void ir_model_free(ir_model *m)
     for (uint32_t i = 0; i < m->n_ext_files; i++) {
         ir_ext_file *f = &m->ext_files[i];
         free(f->location);
-        free(f->path);
         if (f->map) munmap((void *)f->map, (size_t)f->size);
-        if (f->fd >= 0) close(f->fd);
     }
     free(m->ext_files);
     free(m->base_dir);
@@ -671,53 +669,82 @@ void ir_model_for_each_graph(ir_model *m, ir_graph_fn fn, void *ctx)
 
 /* ---- tensor traversal -------------------------------------------------------- */
 
-static base_status visit_sparse(ir_sparse_tensor *s, ir_tensor_fn fn, void *ctx)
+/* One walk for both callbacks: dense tensors (sparse parts included) and
+ * sparse tensors (after their parts). */
+typedef struct tensor_walk {
+    ir_tensor_fn fn;        /* NULL: dense tensors not wanted */
+    ir_sparse_fn sparse_fn; /* NULL: sparse tensors not wanted */
+    void *ctx;
+    base_status st;
+} tensor_walk;
+
+static base_status visit_sparse(tensor_walk *w, ir_sparse_tensor *s)
 {
     base_status st = BASE_OK;
-    if (s->values) st = fn(s->values, IR_TENSOR_SPARSE_PART, ctx);
-    if (st == BASE_OK && s->indices) st = fn(s->indices, IR_TENSOR_SPARSE_PART, ctx);
+    if (w->fn && s->values) st = w->fn(s->values, IR_TENSOR_SPARSE_PART, w->ctx);
+    if (st == BASE_OK && w->fn && s->indices) st = w->fn(s->indices, IR_TENSOR_SPARSE_PART, w->ctx);
+    if (st == BASE_OK && w->sparse_fn) st = w->sparse_fn(s, w->ctx);
     return st;
 }
 
-static base_status visit_attrs(ir_attr *attrs, uint32_t n, ir_tensor_fn fn, void *ctx)
+static base_status visit_tensor(tensor_walk *w, ir_tensor *t, ir_tensor_role role)
+{
+    return w->fn ? w->fn(t, role, w->ctx) : BASE_OK;
+}
+
+static base_status visit_attrs(tensor_walk *w, ir_attr *attrs, uint32_t n)
 {
     for (uint32_t a = 0; a < n; a++) {
         ir_attr *at = &attrs[a];
         base_status st = BASE_OK;
-        if (at->t) st = fn(at->t, IR_TENSOR_ATTRIBUTE, ctx);
+        if (at->t) st = visit_tensor(w, at->t, IR_TENSOR_ATTRIBUTE);
         for (size_t k = 0; st == BASE_OK && k < at->n_tensors; k++)
-            st = fn(at->tensors[k], IR_TENSOR_ATTRIBUTE, ctx);
-        if (st == BASE_OK && at->sparse_tensor) st = visit_sparse(at->sparse_tensor, fn, ctx);
+            st = visit_tensor(w, at->tensors[k], IR_TENSOR_ATTRIBUTE);
+        if (st == BASE_OK && at->sparse_tensor) st = visit_sparse(w, at->sparse_tensor);
         for (size_t k = 0; st == BASE_OK && k < at->n_sparse_tensors; k++)
-            st = visit_sparse(at->sparse_tensors[k], fn, ctx);
+            st = visit_sparse(w, at->sparse_tensors[k]);
         if (st != BASE_OK) return st;
     }
     return BASE_OK;
 }
 
-typedef struct tensor_walk {
-    ir_tensor_fn fn;
-    void *ctx;
-    base_status st;
-} tensor_walk;
-
 static void walk_graph_tensors(ir_graph *g, void *ctx)
 {
     tensor_walk *w = ctx;
     for (uint32_t i = 0; w->st == BASE_OK && i < g->n_inits; i++)
-        w->st = w->fn(g->inits[i]->init, IR_TENSOR_INITIALIZER, w->ctx);
+        w->st = visit_tensor(w, g->inits[i]->init, IR_TENSOR_INITIALIZER);
     for (uint32_t i = 0; w->st == BASE_OK && i < g->n_sparse_inits; i++)
-        w->st = visit_sparse(g->sparse_inits[i]->sparse_init, w->fn, w->ctx);
+        w->st = visit_sparse(w, g->sparse_inits[i]->sparse_init);
     for (ir_node *n = g->first; w->st == BASE_OK && n; n = n->next)
-        w->st = visit_attrs(n->attrs, n->n_attrs, w->fn, w->ctx);
+        w->st = visit_attrs(w, n->attrs, n->n_attrs);
+}
+
+static base_status walk_model(ir_model *m, tensor_walk *w)
+{
+    ir_model_for_each_graph(m, walk_graph_tensors, w);
+    for (uint32_t i = 0; w->st == BASE_OK && i < m->n_functions; i++) {
+        /* A function's attribute defaults: their tensors, and the graphs they
+         * hold (not graphs of the model proper, so for_each_graph skips them). */
+        const ir_function *f = &m->functions[i];
+        w->st = visit_attrs(w, f->attribute_protos, f->n_attribute_protos);
+        for (uint32_t a = 0; w->st == BASE_OK && a < f->n_attribute_protos; a++) {
+            const ir_attr *at = &f->attribute_protos[a];
+            if (at->g) ir_graph_for_each(at->g, walk_graph_tensors, w);
+            for (size_t k = 0; w->st == BASE_OK && k < at->n_graphs; k++)
+                ir_graph_for_each(at->graphs[k], walk_graph_tensors, w);
+        }
+    }
+    return w->st;
 }
 
 base_status ir_model_for_each_tensor(ir_model *m, ir_tensor_fn fn, void *ctx)
 {
-    tensor_walk w = {fn, ctx, BASE_OK};
-    ir_model_for_each_graph(m, walk_graph_tensors, &w);
-    for (uint32_t i = 0; w.st == BASE_OK && i < m->n_functions; i++)
-        w.st = visit_attrs(m->functions[i].attribute_protos, m->functions[i].n_attribute_protos, fn,
-                           ctx);
-    return w.st;
+    tensor_walk w = {fn, NULL, ctx, BASE_OK};
+    return walk_model(m, &w);
+}
+
+base_status ir_model_for_each_sparse(ir_model *m, ir_sparse_fn fn, void *ctx)
+{
+    tensor_walk w = {NULL, fn, ctx, BASE_OK};
+    return walk_model(m, &w);
 }

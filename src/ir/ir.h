@@ -141,7 +141,7 @@ const ir_dtype_info *ir_dtype_get(int32_t dtype);
 /* ---- tensors --------------------------------------------------------------- */
 
 /* Where an external tensor's bytes are: a file of the model's external data
- * table, an offset and a length. The file stays open while the model lives. */
+ * table, an offset and a length. The file stays mapped while the model lives. */
 typedef struct ir_external_ref {
     uint32_t file; /* index into model->ext_files */
     uint64_t offset, length;
@@ -192,6 +192,12 @@ base_status ir_tensor_raw_size(const ir_tensor *t, uint64_t *bytes, base_diag *d
 /* Checks that the payload agrees with dims and data_type (lengths, known dtype,
  * external range inside its file). Names the tensor in the diagnostic. */
 base_status ir_tensor_validate(const ir_model *m, const ir_tensor *t, base_diag *d) BASE_MUST_CHECK;
+/* Checks a sparse tensor whose parts passed ir_tensor_validate: dims not
+ * negative, values present and of rank 1 ([NNZ]), indices (absent only when
+ * NNZ is 0) int64 of shape [NNZ] (linear) or [NNZ, rank] (coordinates), every
+ * index inside the dense shape. Names the sparse tensor (its values' name). */
+base_status ir_sparse_validate(ir_model *m, const ir_sparse_tensor *s,
+                               base_diag *d) BASE_MUST_CHECK;
 /* The payload as packed little-endian bytes (raw layout), whatever field it is
  * stored in; typed fields are converted once into arena memory, external data
  * is mapped. *out stays valid while the model lives. Strings are refused. */
@@ -254,7 +260,8 @@ struct ir_type {
  * outputs and value_info (or a function's value_info). */
 typedef struct ir_value_info {
     ir_value *value;
-    const char *name; /* as written; equals value->name unless the value was renamed */
+    const char *name; /* as written, NULL when absent (the value is then named "" and
+                         saved without a name); else follows value->name on rename */
     ir_type *type;    /* NULL when absent */
     const char *doc_string;
     ir_props metadata;
@@ -385,10 +392,12 @@ typedef struct ir_function {
     ir_extras extras;
 } ir_function;
 
+/* An external data file: mapped, then closed (a model may name thousands of
+ * files). Saving reopens it inside the model's folder by `location` and
+ * copies file to file only when it is still this file (dev, ino). */
 typedef struct ir_ext_file {
-    char *location; /* as written in the model */
-    char *path;     /* resolved, inside the model's folder */
-    int fd;
+    char *location;    /* as first written in the model (malloc'ed) */
+    uint64_t dev, ino; /* the file's identity when it was opened */
     uint64_t size;
     const uint8_t *map; /* whole file mapped read-only (pages read when touched); NULL if empty */
 } ir_ext_file;
@@ -510,8 +519,10 @@ void ir_model_for_each_graph(ir_model *m, ir_graph_fn fn, void *ctx);
 void ir_graph_for_each(ir_graph *g, ir_graph_fn fn, void *ctx);
 
 /* Calls fn for every tensor of the model: initializers, sparse initializer
- * parts, attribute tensors (also in subgraphs and function bodies). Stops at
- * the first failure and returns it. */
+ * parts, attribute tensors (single, lists, sparse), in the main graph, in
+ * subgraphs at any depth, in function bodies, in function attribute defaults
+ * (attribute_proto) and in graphs held by those defaults. Stops at the first
+ * failure and returns it. */
 typedef enum ir_tensor_role {
     IR_TENSOR_INITIALIZER,
     IR_TENSOR_SPARSE_PART,
@@ -519,6 +530,9 @@ typedef enum ir_tensor_role {
 } ir_tensor_role;
 typedef base_status (*ir_tensor_fn)(ir_tensor *t, ir_tensor_role role, void *ctx);
 base_status ir_model_for_each_tensor(ir_model *m, ir_tensor_fn fn, void *ctx) BASE_MUST_CHECK;
+/* Calls fn for every sparse tensor of the model, in the same places. */
+typedef base_status (*ir_sparse_fn)(ir_sparse_tensor *s, void *ctx);
+base_status ir_model_for_each_sparse(ir_model *m, ir_sparse_fn fn, void *ctx) BASE_MUST_CHECK;
 
 /* ---- verifier --------------------------------------------------------------- */
 

@@ -94,9 +94,13 @@ base_status ir_tensor_raw_size(const ir_tensor *t, uint64_t *bytes, base_diag *d
     if (t->data_type == IR_DTYPE_STRING)
         return base_diag_set(d, BASE_ERR_INVALID, "tensor '%s': strings have no raw form",
                              tname(t));
-    if ((uint64_t)n > UINT64_MAX / info->bits)
+    /* ceil(n * bits / 8) without forming n * bits, which wraps for 4- and
+     * 2-bit types near 2^62 and 2^63 elements: whole groups of 8 elements
+     * take `bits` bytes each, the rest at most 16. */
+    uint64_t groups = (uint64_t)n / 8, rest = (uint64_t)n % 8;
+    if (groups > (UINT64_MAX - 16) / info->bits)
         return base_diag_set(d, BASE_ERR_INVALID, "tensor '%s': byte size overflows", tname(t));
-    *bytes = ((uint64_t)n * info->bits + 7) / 8;
+    *bytes = groups * info->bits + (rest * info->bits + 7) / 8;
     return BASE_OK;
 }
 
@@ -185,6 +189,62 @@ base_status ir_tensor_validate(const ir_model *m, const ir_tensor *t, base_diag 
         return base_diag_set(
             d, BASE_ERR_INVALID, "tensor '%s': %s has %zu entries but dims and type need %" PRIu64,
             tname(t), t->has_raw_data ? "raw_data" : field_name(info->field), have, want);
+    return BASE_OK;
+}
+
+base_status ir_sparse_validate(ir_model *m, const ir_sparse_tensor *s, base_diag *d)
+{
+    const char *name = s->values ? tname(s->values) : "(unnamed)";
+    int64_t dense = 1;
+    for (uint32_t i = 0; i < s->rank; i++) {
+        if (s->dims[i] < 0)
+            return base_diag_set(d, BASE_ERR_INVALID,
+                                 "sparse tensor '%s': negative dimension %" PRId64, name,
+                                 s->dims[i]);
+        if (s->dims[i] != 0 && dense > INT64_MAX / s->dims[i])
+            return base_diag_set(d, BASE_ERR_INVALID,
+                                 "sparse tensor '%s': the product of its dims overflows 64 bits",
+                                 name);
+        dense *= s->dims[i];
+    }
+    if (!s->values)
+        return base_diag_set(d, BASE_ERR_INVALID, "sparse tensor '%s': no values", name);
+    if (s->values->rank != 1)
+        return base_diag_set(d, BASE_ERR_INVALID,
+                             "sparse tensor '%s': values must have rank 1, not %" PRIu32, name,
+                             s->values->rank);
+    int64_t nnz = s->values->dims[0];
+    const ir_tensor *ix = s->indices;
+    if (!ix) {
+        if (nnz == 0) return BASE_OK;
+        return base_diag_set(d, BASE_ERR_INVALID,
+                             "sparse tensor '%s': %" PRId64 " values but no indices", name, nnz);
+    }
+    if (ix->data_type != IR_DTYPE_INT64)
+        return base_diag_set(d, BASE_ERR_INVALID,
+                             "sparse tensor '%s': indices must be int64, not %s", name,
+                             ir_dtype_get(ix->data_type)->name);
+    bool coords = ix->rank == 2;
+    if (!(ix->rank == 1 || coords) || ix->dims[0] != nnz ||
+        (coords && ix->dims[1] != (int64_t)s->rank))
+        return base_diag_set(d, BASE_ERR_INVALID,
+                             "sparse tensor '%s': indices must have shape [%" PRId64
+                             "] or [%" PRId64 ", %" PRIu32 "] (values, rank)",
+                             name, nnz, nnz, s->rank);
+    ir_bytes b;
+    base_status st = ir_tensor_bytes(m, ix, &b, d);
+    if (st != BASE_OK) return st;
+    uint64_t n = (uint64_t)nnz * (coords ? s->rank : 1);
+    for (uint64_t k = 0; k < n; k++) {
+        int64_t v;
+        memcpy(&v, b.data + 8 * k, 8);
+        int64_t limit = coords ? s->dims[k % s->rank] : dense;
+        if (v < 0 || v >= limit)
+            return base_diag_set(d, BASE_ERR_INVALID,
+                                 "sparse tensor '%s': index %" PRId64 " (entry %" PRIu64
+                                 " of its indices) is outside [0, %" PRId64 ")",
+                                 name, v, k, limit);
+    }
     return BASE_OK;
 }
 

@@ -9,17 +9,34 @@
  *  - use lists match the node inputs exactly, both ways;
  *  - graph outputs name defined values.
  * The first violation is reported with the node's name and op and the value.
+ * Linear in the size of the model: each value's use list is counted once into
+ * a hash set of (value, node, slot), which each node input then looks up.
  */
 #include "ir/ir.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+/* How many entries of v's use list name (node, slot); node NULL marks v's
+ * list as counted. */
+typedef struct use_entry {
+    const ir_value *v;
+    const ir_node *node;
+    uint32_t slot, count;
+} use_entry;
+
+typedef struct use_set {
+    use_entry *items; /* open addressing, linear probing; v NULL = free */
+    size_t cap, n;
+} use_set;
 
 typedef struct verify_ctx {
     base_diag *d;
     base_status st;
     uint64_t n_refs; /* node inputs seen */
     uint64_t n_uses; /* use-list entries seen */
+    use_set uses;
 } verify_ctx;
 
 static const char *nname(const ir_node *n)
@@ -59,12 +76,58 @@ static const ir_node *ancestor_in(const ir_node *n, const ir_graph *g)
     return n;
 }
 
-static bool has_use(const ir_value *v, const ir_node *n, uint32_t slot)
+static size_t use_hash(const ir_value *v, const ir_node *n, uint32_t slot)
 {
-    uint32_t count = 0;
-    for (uint32_t i = 0; i < v->n_uses; i++)
-        if (v->uses[i].node == n && v->uses[i].slot == slot) count++;
-    return count == 1;
+    uint64_t h = (uint64_t)(uintptr_t)v * 0x9e3779b97f4a7c15u;
+    h ^= ((uint64_t)(uintptr_t)n + slot) * 0xc2b2ae3d27d4eb4fu;
+    return (size_t)(h ^ (h >> 31));
+}
+
+/* The entry for (v, n, slot), added with count 0 when absent; NULL when out
+ * of memory. */
+static use_entry *use_get(use_set *s, const ir_value *v, const ir_node *n, uint32_t slot)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 1024;
+        use_entry *items = calloc(cap, sizeof *items);
+        if (!items) return NULL;
+        for (size_t i = 0; i < s->cap; i++) {
+            const use_entry *e = &s->items[i];
+            if (!e->v) continue;
+            size_t k = use_hash(e->v, e->node, e->slot) & (cap - 1);
+            while (items[k].v) k = (k + 1) & (cap - 1);
+            items[k] = *e;
+        }
+        free(s->items);
+        s->items = items;
+        s->cap = cap;
+    }
+    size_t k = use_hash(v, n, slot) & (s->cap - 1);
+    for (; s->items[k].v; k = (k + 1) & (s->cap - 1)) {
+        use_entry *e = &s->items[k];
+        if (e->v == v && e->node == n && e->slot == slot) return e;
+    }
+    s->items[k] = (use_entry){v, n, slot, 0};
+    s->n++;
+    return &s->items[k];
+}
+
+/* How many entries of v's use list name input `slot` of n; -1 when out of
+ * memory. v's whole list is counted the first time v is asked about. */
+static int64_t use_count(verify_ctx *c, const ir_value *v, const ir_node *n, uint32_t slot)
+{
+    use_entry *mark = use_get(&c->uses, v, NULL, 0);
+    if (!mark) return -1;
+    if (!mark->count) {
+        mark->count = 1;
+        for (uint32_t i = 0; i < v->n_uses; i++) {
+            use_entry *e = use_get(&c->uses, v, v->uses[i].node, v->uses[i].slot);
+            if (!e) return -1;
+            e->count++;
+        }
+    }
+    use_entry *e = use_get(&c->uses, v, n, slot);
+    return e ? (int64_t)e->count : -1;
 }
 
 static void check_input(verify_ctx *c, const ir_node *n, uint32_t slot)
@@ -75,9 +138,14 @@ static void check_input(verify_ctx *c, const ir_node *n, uint32_t slot)
         fail(c, "node '%s' (%s): input '%s' is not defined", nname(n), op(n), v->name);
         return;
     }
-    if (!has_use(v, n, slot)) {
-        fail(c, "node '%s' (%s): input '%s' is missing from its use list", nname(n), op(n),
-             v->name);
+    int64_t uses = use_count(c, v, n, slot);
+    if (uses < 0) {
+        c->st = base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
+        return;
+    }
+    if (uses != 1) {
+        fail(c, "node '%s' (%s): input '%s' is %s its use list", nname(n), op(n), v->name,
+             uses ? "listed more than once in" : "missing from");
         return;
     }
     const ir_node *here = ancestor_in(n, v->graph);
@@ -154,8 +222,9 @@ static void count_unindexed(ir_graph *g, void *ctx)
 
 base_status ir_verify(ir_model *m, base_diag *d)
 {
-    verify_ctx c = {d, BASE_OK, 0, 0};
+    verify_ctx c = {d, BASE_OK, 0, 0, {NULL, 0, 0}};
     ir_model_for_each_graph(m, check_graph, &c);
+    free(c.uses.items);
     if (c.st != BASE_OK) return c.st;
     ir_model_for_each_graph(m, count_unindexed, &c);
     if (c.n_uses != c.n_refs)

@@ -418,7 +418,7 @@ base_status op_tensor_to_ir(ir_model *m, const op_tensor *t, const char *name, i
 
 double op_tensor_get_f64(const op_tensor *t, int64_t i)
 {
-    const uint8_t *p = t->data;
+    const void *p = t->data;
     switch (t->dtype) {
     case IR_DTYPE_FLOAT:
         return ((const float *)p)[i];
@@ -434,7 +434,7 @@ double op_tensor_get_f64(const op_tensor *t, int64_t i)
     case IR_DTYPE_FLOAT8E5M2FNUZ:
     case IR_DTYPE_FLOAT8E8M0:
     case IR_DTYPE_FLOAT4E2M1:
-        return op_small_to_f64(t->dtype, p[i]);
+        return op_small_to_f64(t->dtype, ((const uint8_t *)p)[i]);
     case IR_DTYPE_UINT64:
         return (double)((const uint64_t *)p)[i];
     default:
@@ -510,7 +510,7 @@ void op_tensor_set_i64(op_tensor *t, int64_t i, int64_t x)
 
 void op_tensor_set_f64(op_tensor *t, int64_t i, double x)
 {
-    uint8_t *p = t->data;
+    void *p = t->data;
     switch (t->dtype) {
     case IR_DTYPE_FLOAT:
         ((float *)p)[i] = (float)x;
@@ -528,7 +528,7 @@ void op_tensor_set_f64(op_tensor *t, int64_t i, double x)
     case IR_DTYPE_FLOAT8E5M2FNUZ:
     case IR_DTYPE_FLOAT8E8M0:
     case IR_DTYPE_FLOAT4E2M1:
-        p[i] = (uint8_t)op_f64_to_small(t->dtype, x, true);
+        ((uint8_t *)p)[i] = (uint8_t)op_f64_to_small(t->dtype, x, true);
         break;
     default:
         if (isnan(x)) x = 0;

@@ -54,8 +54,14 @@ void pb_stubs_free(pb_stubs *s);
  * tests and the fuzzer can make every payload take that path. */
 extern size_t pb_borrow_threshold;
 
-/* Validates every tensor of the model against its dims and type and resolves
- * external data inside m->base_dir (external.c). */
+/* Validates every tensor of the model against its dims and type, resolves
+ * external data inside m->base_dir, then checks every sparse tensor's values
+ * and indices against its dense shape (external.c). */
 base_status pb_resolve_tensors(ir_model *m, base_diag *d) BASE_MUST_CHECK;
+/* Reopens external file `index` for a file-to-file copy, inside the model's
+ * folder (*dir_fd: that folder, opened on first use, closed by the caller):
+ * an fd only when it is still the file that was mapped at load (same dev and
+ * ino, not shorter); -1 otherwise, and the caller writes from the mapping. */
+int pb_ext_file_open(const ir_model *m, uint32_t index, int *dir_fd);
 
 #endif

@@ -6,10 +6,14 @@
  * (ir_extras) are emitted as protobuf-c unknown fields, byte for byte.
  *
  * External data: tensors chosen by the options are written to one data file
- * next to the model (aligned offsets; unchanged external payloads are copied
- * file to file), their TensorProto gets data_location EXTERNAL and fresh
- * location/offset/length entries (other keys kept, a stale checksum dropped).
- * The data file is committed before the model, so a model never names data
+ * in the model's folder or below it (never through a symlink leading out;
+ * aligned offsets; unchanged external payloads are copied file to file from
+ * the input's data file, reopened inside the input's folder), their
+ * TensorProto gets data_location EXTERNAL and fresh location/offset/length
+ * entries (other keys kept, a stale checksum dropped). Both files are written
+ * to temporaries completely before either is renamed, the data file first,
+ * and a failure between the renames puts the old data file back: a failed
+ * save leaves OUT and its data as they were, and a model never names data
  * that is not there.
  */
 #include "proto/pb_internal.h"
@@ -19,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/assert.h"
 #include "base/file.h"
@@ -32,12 +37,17 @@ typedef struct save_ctx {
     bool failed;
     pb_external_mode mode;
     uint64_t threshold;
-    base_outfile data_out;
-    bool data_open;
-    const char *data_path;     /* full path of the data file */
+    base_outfile data_out; /* prepared by plan_data_file, created on first use */
+    bool data_open;        /* its temporary exists */
+    base_status data_err;  /* why it could not be prepared (reported on first use) */
+    base_diag data_diag;
     const char *data_location; /* as written in the model */
     uint64_t data_offset;
     bool no_sync;
+    int src_dir_fd;     /* the input's folder, to reopen its data files; -1 */
+    int ext_fd;         /* the input data file open for copying; -1 */
+    uint32_t ext_index; /* which one */
+    bool ext_tried;     /* ext_fd/ext_index hold the last attempt */
 } save_ctx;
 
 static char empty_string[] = "";
@@ -142,11 +152,28 @@ static bool in_source(const ir_model *m, const uint8_t *data, size_t len, uint64
 static bool data_open(save_ctx *c)
 {
     if (c->data_open) return true;
-    base_status st = base_outfile_open(&c->data_out, c->data_path, c->d);
+    if (c->data_err != BASE_OK) {
+        base_diag_set(c->d, c->data_err, "%s", c->data_diag.msg);
+        return fail(c, c->data_err);
+    }
+    base_status st = base_outfile_create(&c->data_out, c->d);
     if (st != BASE_OK) return fail(c, st);
     c->data_out.no_sync = c->no_sync;
     c->data_open = true;
     return true;
+}
+
+/* The input's external file `index`, open for a file-to-file copy; -1 when
+ * it cannot be reopened as the same file (then write from the mapping). One
+ * stays open at a time: a model may have one file per tensor. */
+static int ext_source(save_ctx *c, uint32_t index)
+{
+    if (c->ext_tried && c->ext_index == index) return c->ext_fd;
+    if (c->ext_fd >= 0) close(c->ext_fd);
+    c->ext_fd = pb_ext_file_open(c->m, index, &c->src_dir_fd);
+    c->ext_index = index;
+    c->ext_tried = true;
+    return c->ext_fd;
 }
 
 /* Appends t's payload to the data file; returns its offset. */
@@ -160,9 +187,12 @@ static bool data_append(save_ctx *c, const ir_tensor *t, uint64_t size, uint64_t
     c->data_offset += pad;
     *offset = c->data_offset;
     uint64_t src_off;
-    if (t->is_external) {
+    int src;
+    if (t->is_external && (src = ext_source(c, t->ext.file)) >= 0) {
+        base_outfile_copy_from(&c->data_out, src, t->ext.offset, size);
+    } else if (t->is_external) {
         const ir_ext_file *f = &c->m->ext_files[t->ext.file];
-        base_outfile_copy_from(&c->data_out, f->fd, t->ext.offset, size);
+        base_outfile_write(&c->data_out, f->map + t->ext.offset, (size_t)size);
     } else {
         ir_bytes b;
         base_status st = ir_tensor_bytes(c->m, t, &b, c->d);
@@ -409,8 +439,12 @@ static Onnx__TypeProto *type(save_ctx *c, const ir_type *t)
     return p;
 }
 
+/* The name to write: the value's (it follows renames), except that an entry
+ * read without a name field stays without one (proto2 presence: a value
+ * defined from an absent name is named ""). */
 static const char *vi_name(const ir_value_info *vi)
 {
+    if (!vi->name && (!vi->value || !*vi->value->name)) return NULL;
     return vi->value ? vi->value->name : vi->name;
 }
 
@@ -437,7 +471,10 @@ static char **names(save_ctx *c, const ir_value_infos *l, size_t *n)
 {
     *n = l->n;
     char **out = alloc(c, l->n, sizeof *out);
-    for (uint32_t i = 0; out && i < l->n; i++) out[i] = s(vi_name(&l->items[i]));
+    for (uint32_t i = 0; out && i < l->n; i++) {
+        const char *name = vi_name(&l->items[i]);
+        out[i] = name ? s(name) : empty_string; /* a repeated string has no absent entries */
+    }
     return out;
 }
 
@@ -648,13 +685,36 @@ static bool safe_relative(const char *rel)
     return true;
 }
 
-static base_status plan_data_file(save_ctx *c, const char *path, const pb_save_options *o,
-                                  char **data_path, char **location)
+static bool same_id(const struct stat *sb, uint64_t dev, uint64_t ino)
 {
-    *data_path = *location = NULL;
+    return (uint64_t)sb->st_dev == dev && (uint64_t)sb->st_ino == ino;
+}
+
+/* OUT must not be a file the loaded model reads its data from: replacing it
+ * would break the input (the model file itself is the caller's to allow). */
+static base_status check_output(save_ctx *c, const base_outfile *out)
+{
+    struct stat sb;
+    if (!base_outfile_existing(out, &sb)) return BASE_OK;
+    for (uint32_t i = 0; i < c->m->n_ext_files; i++)
+        if (same_id(&sb, c->m->ext_files[i].dev, c->m->ext_files[i].ino))
+            return base_diag_set(c->d, BASE_ERR_USAGE,
+                                 "OUT is the input model's external data file '%s'; writing the "
+                                 "model there would break the input: choose another name",
+                                 c->m->ext_files[i].location);
+    return BASE_OK;
+}
+
+/* Prepares c->data_out (not in INTERNAL mode): `opts->external_file`, a
+ * plain relative path inside OUT's folder, or `<OUT basename>.data`; its
+ * folders are resolved inside OUT's folder. Refused: OUT itself (same folder
+ * and name, or the same file), the input model, and a file the input reads
+ * from unless replace_input_data. */
+static base_status plan_data_file(save_ctx *c, const char *path, const base_outfile *out,
+                                  const pb_save_options *o, char **location)
+{
+    *location = NULL;
     if (c->mode == PB_EXTERNAL_INTERNAL) return BASE_OK;
-    const char *slash = strrchr(path, '/');
-    const char *base = slash ? slash + 1 : path;
     if (o && o->external_file) {
         if (!safe_relative(o->external_file))
             return base_diag_set(c->d, BASE_ERR_USAGE,
@@ -663,28 +723,38 @@ static base_status plan_data_file(save_ctx *c, const char *path, const pb_save_o
                                  o->external_file);
         *location = strdup(o->external_file);
     } else {
-        size_t n = strlen(base) + 6;
+        size_t n = strlen(out->name) + 6;
         *location = malloc(n);
-        if (*location) snprintf(*location, n, "%s.data", base);
+        if (*location) snprintf(*location, n, "%s.data", out->name);
     }
     char *dir = base_path_dirname(path);
-    *data_path = dir && *location ? base_path_join(dir, *location) : NULL;
+    char *label = dir && *location ? base_path_join(dir, *location) : NULL;
     free(dir);
-    if (!*data_path) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
-    if (strcmp(*data_path, path) == 0 || base_same_file(*data_path, path))
+    if (!label) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
+    base_status st =
+        base_outfile_prepare_at(&c->data_out, out->dir_fd, *location, label, &c->data_diag);
+    free(label);
+    if (st == BASE_ERR_INVALID) return base_diag_set(c->d, st, "%s", c->data_diag.msg);
+    if (st != BASE_OK) {
+        c->data_err = st; /* a missing folder matters only if the file is needed */
+        return BASE_OK;
+    }
+    struct stat sb, so;
+    bool exists = base_outfile_existing(&c->data_out, &sb);
+    if (base_outfile_same_target(&c->data_out, out) ||
+        (exists && base_outfile_existing(out, &so) &&
+         same_id(&sb, (uint64_t)so.st_dev, (uint64_t)so.st_ino)))
         return base_diag_set(c->d, BASE_ERR_USAGE,
                              "external data file '%s' would overwrite the model file itself",
                              *location);
-    struct stat sb;
-    if (c->m->has_src_id && stat(*data_path, &sb) == 0 && (uint64_t)sb.st_dev == c->m->src_dev &&
-        (uint64_t)sb.st_ino == c->m->src_ino)
+    if (exists && c->m->has_src_id && same_id(&sb, c->m->src_dev, c->m->src_ino))
         return base_diag_set(c->d, BASE_ERR_USAGE,
                              "external data file '%s' is the input model itself; choose another "
                              "name",
                              *location);
     bool replace_ok = o && o->replace_input_data;
-    for (uint32_t i = 0; i < c->m->n_ext_files && !replace_ok; i++)
-        if (base_same_file(c->m->ext_files[i].path, *data_path))
+    for (uint32_t i = 0; exists && i < c->m->n_ext_files && !replace_ok; i++)
+        if (same_id(&sb, c->m->ext_files[i].dev, c->m->ext_files[i].ino))
             return base_diag_set(c->d, BASE_ERR_USAGE,
                                  "external data file '%s' is read by the input model; writing it "
                                  "would break the input: choose another name",
@@ -700,12 +770,17 @@ base_status pb_save_file(ir_model *m, const char *path, const pb_save_options *o
     c.mode = o ? o->mode : PB_EXTERNAL_KEEP;
     c.threshold = o && o->threshold ? o->threshold : PB_DEFAULT_THRESHOLD;
     c.no_sync = o && o->no_sync;
+    c.src_dir_fd = c.ext_fd = -1;
+    base_outfile_init(&c.data_out);
     base_arena_init(&c.a);
-    char *data_path = NULL, *location = NULL;
-    base_outfile out = {.fd = -1};
-    base_status st = plan_data_file(&c, path, o, &data_path, &location);
+    char *location = NULL;
+    base_outfile out;
+    base_status st = base_outfile_prepare(&out, path, d);
     if (st != BASE_OK) goto fail;
-    c.data_path = data_path;
+    st = check_output(&c, &out);
+    if (st != BASE_OK) goto fail;
+    st = plan_data_file(&c, path, &out, o, &location);
+    if (st != BASE_OK) goto fail;
     c.data_location = location;
 
     Onnx__ModelProto *p = model(&c);
@@ -718,30 +793,34 @@ base_status pb_save_file(ir_model *m, const char *path, const pb_save_options *o
         st = too_big(&c, size);
         goto fail;
     }
-    st = base_outfile_open(&out, path, d);
+    st = base_outfile_create(&out, d);
     if (st != BASE_OK) goto fail;
     out.no_sync = c.no_sync;
     file_buffer fb = {{file_append}, &out, m};
     protobuf_c_message_pack_to_buffer(&p->base, &fb.base);
+    /* Both temporaries complete before either is renamed. */
     if (c.data_open) {
-        st = base_outfile_commit(&c.data_out, d);
         c.data_open = false;
-        if (st != BASE_OK) goto fail;
+        st = base_outfile_commit_pair(&c.data_out, &out, d);
+    } else {
+        st = base_outfile_commit(&out, d);
     }
-    st = base_outfile_commit(&out, d);
     if (st != BASE_OK) goto fail;
+    base_outfile_abort(&c.data_out);
+    if (c.ext_fd >= 0) close(c.ext_fd);
+    if (c.src_dir_fd >= 0) close(c.src_dir_fd);
     base_arena_free(&c.a);
-    free(data_path);
     free(location);
     return BASE_OK;
 fail:
     /* Every message names the output; file errors already start with a path. */
     if (d && d->msg[0] != '/' && strncmp(d->msg, path, strlen(path)) != 0)
         base_diag_prefix(d, path);
-    if (c.data_open) base_outfile_abort(&c.data_out);
+    base_outfile_abort(&c.data_out);
     base_outfile_abort(&out);
+    if (c.ext_fd >= 0) close(c.ext_fd);
+    if (c.src_dir_fd >= 0) close(c.src_dir_fd);
     base_arena_free(&c.a);
-    free(data_path);
     free(location);
     return st;
 }
@@ -894,7 +973,8 @@ base_status pb_save_value_file(ir_model *m, const pb_value *v, const char *path,
     c.d = d;
     c.mode = PB_EXTERNAL_INTERNAL;
     base_arena_init(&c.a);
-    base_outfile out = {.fd = -1};
+    base_outfile out;
+    base_outfile_init(&out);
     base_status st;
     ProtobufCMessage *msg = value_msg(&c, v);
     if (c.failed || !msg) {

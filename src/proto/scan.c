@@ -6,12 +6,17 @@
  *    recurses) nor the IR converters can run out of stack;
  *  - refuse fields numbered 0, which protobuf-c accepts when over-long encoded
  *    but which no encoder can write back;
+ *  - refuse string fields holding a NUL byte: protobuf-c makes C strings of
+ *    them, so the rest would be cut off silently (two names could merge);
  *  - count the TensorProto.raw_data payloads large enough to be borrowed
  *    rather than copied (see stub.c).
- * It touches only the bytes around payloads, never the payloads themselves.
+ * It touches only the bytes around payloads, never the payloads themselves
+ * (string fields are read, bytes fields are not).
  * Malformed bytes stop the walk quietly: the unpacker reports them.
  */
 #include "proto/pb_internal.h"
+
+#include <string.h>
 
 bool pb_read_varint(const uint8_t *p, size_t n, size_t *i, uint64_t *out)
 {
@@ -51,14 +56,16 @@ typedef struct scan_ctx {
     int max_depth;
     size_t threshold;
     size_t n_payloads;
-    bool field_zero;     /* a field numbered 0 was seen */
-    bool depth_exceeded; /* nesting went past max_depth */
+    bool field_zero;                            /* a field numbered 0 was seen */
+    bool depth_exceeded;                        /* nesting went past max_depth */
+    const ProtobufCMessageDescriptor *nul_desc; /* a string field with a NUL byte: */
+    const ProtobufCFieldDescriptor *nul_field;  /* its message and field */
 } scan_ctx;
 
-/* Returns false when the depth limit is exceeded or a field is numbered 0
+/* Returns false when the depth limit is exceeded, a field is numbered 0
  * (protobuf-c accepts an over-long encoding of it, but nothing can write it
- * back). Payloads inside fields kept opaque (`opaque`) are not counted: those
- * bytes are re-packed verbatim. */
+ * back) or a string field holds a NUL byte. Payloads inside fields kept opaque (`opaque`) are not
+ * counted: those bytes are re-packed verbatim. */
 static bool scan(scan_ctx *c, const ProtobufCMessageDescriptor *desc, const uint8_t *p, size_t n,
                  int depth, bool opaque)
 {
@@ -90,6 +97,11 @@ static bool scan(scan_ctx *c, const ProtobufCMessageDescriptor *desc, const uint
             if (!pb_read_varint(p, n, &i, &len) || len > n - i) return true;
             const ProtobufCFieldDescriptor *f = pb_field(desc, key >> 3);
             if (!opaque && pb_is_payload(desc, key >> 3) && len >= c->threshold) c->n_payloads++;
+            if (f && f->type == PROTOBUF_C_TYPE_STRING && memchr(p + i, 0, (size_t)len)) {
+                c->nul_desc = desc;
+                c->nul_field = f;
+                return false;
+            }
             if (f && f->type == PROTOBUF_C_TYPE_MESSAGE &&
                 !scan(c, f->descriptor, p + i, (size_t)len, depth + 1,
                       opaque || pb_is_opaque(desc, key >> 3)))
@@ -108,13 +120,21 @@ static base_status prescan(const ProtobufCMessageDescriptor *desc, const uint8_t
                            int max_depth, size_t threshold, size_t *n_payloads, const char *label,
                            base_diag *d)
 {
-    scan_ctx c = {max_depth, threshold, 0, false, false};
+    scan_ctx c = {max_depth, threshold, 0, false, false, NULL, NULL};
     *n_payloads = 0;
     if (!scan(&c, desc, data, size, 0, false) && c.field_zero)
         return base_diag_set(d, BASE_ERR_FORMAT,
                              "%s: not an ONNX model: a field has the invalid number 0 (corrupt "
                              "file)",
                              label);
+    if (c.nul_field) {
+        const char *msg = c.nul_desc->name;
+        if (strncmp(msg, "onnx.", 5) == 0) msg += 5;
+        return base_diag_set(d, BASE_ERR_INVALID,
+                             "%s: string field %s.%s holds a NUL byte, which would cut it short; "
+                             "refusing the model",
+                             label, msg, c.nul_field->name);
+    }
     if (c.depth_exceeded)
         return base_diag_set(d, BASE_ERR_FORMAT,
                              "%s: messages nested more than %d deep; refusing to unpack", label,

@@ -15,9 +15,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "base/os.h"
 
 typedef struct enc {
     pb_stubs *s;
@@ -141,19 +140,10 @@ bad:
     e->bad = true;
 }
 
-static void random_marker(uint8_t marker[8])
-{
-    if (getrandom(marker, 8, 0) == 8) return;
-    /* No entropy source: still unpredictable enough to never match by chance. */
-    uint64_t x = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)marker;
-    x ^= (uint64_t)clock() * 0x9e3779b97f4a7c15ull;
-    memcpy(marker, &x, 8);
-}
-
 bool pb_stub_payloads(const uint8_t *data, size_t size, size_t threshold, pb_stubs *s)
 {
     memset(s, 0, sizeof *s);
-    random_marker(s->marker);
+    base_os_random(s->marker, sizeof s->marker);
     enc e = {s, NULL, 0, 0, threshold, false};
     encode(&e, &onnx__model_proto__descriptor, data, size);
     if (e.bad || s->n == 0) {

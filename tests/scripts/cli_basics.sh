@@ -23,7 +23,8 @@ check "convert --help lists every option" sh -c 'h=$("$1" convert --help) && for
 
 # usage errors: exit 2, one line naming the problem
 check "no command: usage, exit 2" sh -c '"$1" 2>"$2/e"; [ $? -eq 2 ] && grep -q "^usage: onnxfold COMMAND" "$2/e"' _ "$ONNXFOLD" "$work"
-check "unknown command: named, exit 2" sh -c '"$1" frobnicate 2>"$2/e"; [ $? -eq 2 ] && head -n 1 "$2/e" | grep -q "^onnxfold: unknown command .frobnicate.$"' _ "$ONNXFOLD" "$work"
+expect_fail2 "unknown command: one line naming it, exit 2" "unknown command 'frobnicate' (see 'onnxfold --help')" "$ONNXFOLD" frobnicate
+check "  nothing on stdout" test ! -s "$work/.out"
 expect_fail2 "info without model" "no MODEL" "$ONNXFOLD" info
 expect_fail2 "info --json without model" "no MODEL" "$ONNXFOLD" info --json
 expect_fail2 "info unknown option" "unknown option '--bogus'" "$ONNXFOLD" info "$ex" --bogus
@@ -223,6 +224,84 @@ j = json.loads(out.stdout)
 assert j["check"]["ok"] is False and "input 'nowhere' is not defined" in j["check"]["message"], j
 PY
 
+# Model strings reach the terminal escaped and the JSON is valid UTF-8:
+# escape sequences (CSI, OSC, C1 CSI) and bytes that are not UTF-8 in the
+# producer, names, op types, dims and metadata.
+py - "$work/hostile_text.onnx" <<'PY'
+import sys
+import onnx
+from onnx import helper, TensorProto
+x = helper.make_tensor_value_info("x\x1b]0;pwned\x07", TensorProto.FLOAT, ["b\rn"])
+g = helper.make_graph([helper.make_node("Op\x1b[2J", [x.name], ["y"], domain="d\u009b1m")], "g", [x],
+                      [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("d\u009b1m", 1)],
+                      producer_name="\x1b[31mred\x1b[0m", producer_version="PLACEHOLDER")
+helper.set_model_props(m, {"k\u009b2J": "VALUEHOLDER", "tab\tkey": "back\\slash é"})
+data = m.SerializeToString()
+# Strings that are not UTF-8 (python3-onnx refuses them), patched in at equal length.
+data = data.replace(b"PLACEHOLDER", b"ok\xff\xfe\xc0\xafz\xed\xa0\x80!")
+data = data.replace(b"VALUEHOLDER", b"v\xf0\x9f\x98\x80\xe2\x82ab\x80c")
+open(sys.argv[1], "wb").write(data)
+PY
+"$ONNXFOLD" info "$work/hostile_text.onnx" >"$work/hostile.txt"
+check "info human: no control character or invalid UTF-8 reaches the terminal" py - "$work/hostile.txt" <<'PY'
+import re, sys
+raw = open(sys.argv[1], "rb").read()
+text = raw.decode("utf-8")  # strict: fails on any invalid byte
+bad = [c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) <= 0x9f]
+assert not bad, bad
+for want in [r"producer: \x1b[31mred\x1b[0m ok\xff\xfe\xc0\xafz\xed\xa0\x80!",
+             r"  x\x1b]0;pwned\x07: float [b\x0dn]",
+             r"  d\xc2\x9b1m:Op\x1b[2J 1",
+             r"metadata: k\xc2\x9b2J = v😀\xe2\x82ab\x80c",
+             "metadata: tab\\x09key = back\\\\slash é"]:
+    assert want in text.splitlines(), (want, text)
+PY
+"$ONNXFOLD" info --json "$work/hostile_text.onnx" >"$work/hostile.json"
+check "info --json: valid UTF-8 and strict JSON, invalid bytes as U+FFFD" py - "$work/hostile.json" <<'PY'
+import json, sys
+raw = open(sys.argv[1], "rb").read()
+j = json.loads(raw.decode("utf-8"), strict=True)
+assert not any(b < 0x20 and b != 0x0a for b in raw), "raw control byte in the JSON"
+assert j["producer_name"] == "\x1b[31mred\x1b[0m", j["producer_name"]
+assert j["producer_version"] == "ok" + "\ufffd" * 4 + "z" + "\ufffd" * 3 + "!", j["producer_version"]
+assert j["inputs"][0]["name"] == "x\x1b]0;pwned\x07" and j["inputs"][0]["shape"] == ["b\rn"], j["inputs"]
+assert {"domain": "d\u009b1m", "op_type": "Op\x1b[2J", "count": 1, "in_subgraphs": 0,
+        "in_functions": 0} in j["op_counts"], j["op_counts"]
+assert j["metadata"] == [{"key": "k\u009b2J", "value": "v😀\ufffd\ufffdab\ufffdc"},
+                         {"key": "tab\tkey", "value": "back\\slash é"}], j["metadata"]
+PY
+py - "$work/hostile_err.onnx" <<'PY'
+import sys
+import onnx
+from onnx import helper, TensorProto
+t = TensorProto(name="w\x1b[2J\x9b", data_type=TensorProto.FLOAT, dims=[4], float_data=[1.0])
+g = helper.make_graph([], "g", [], [], initializer=[t])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), sys.argv[1])
+PY
+expect_fail2 "an error naming a hostile tensor: one escaped line" "tensor 'w\x1b[2J\xc2\x9b': float_data has 1 entries" \
+    "$ONNXFOLD" info "$work/hostile_err.onnx"
+check "  no escape byte on stderr" py -c 'import sys; b = open(sys.argv[1], "rb").read(); assert b"\x1b" not in b and b"\xc2\x9b" not in b, b' "$work/.err"
+
+# The structural check is linear: 200k reads of one value (one Sum node with
+# 200k inputs, and 1000 nodes reading it) took minutes when each read scanned
+# the value's whole use list. The bound is generous so it cannot flake.
+py - "$work/reads.onnx" <<'PY'
+import sys
+import onnx
+from onnx import helper, TensorProto
+x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])
+nodes = [helper.make_node("Sum", ["x"] * 199000, ["s"])]
+nodes += [helper.make_node("Identity", ["x"], ["i%d" % k]) for k in range(1000)]
+g = helper.make_graph(nodes, "reads", [x], [helper.make_tensor_value_info("s", TensorProto.FLOAT, [1])])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), sys.argv[1])
+PY
+t0=$(date +%s%N)
+check "info on 200k reads of one value: check ok" sh -c '"$1" info "$2" | grep -q "^check: ok$"' _ "$ONNXFOLD" "$work/reads.onnx"
+ms=$((($(date +%s%N) - t0) / 1000000))
+echo "note: info on 200k reads of one value took $ms ms"
+check "  in well under 20 s (took $ms ms)" test "$ms" -lt 20000
+
 # convert round trips
 check "convert example" "$ONNXFOLD" convert "$ex" "$work/rt.onnx"
 check "round trip is byte-identical" cmp "$ex" "$work/rt.onnx"
@@ -238,6 +317,44 @@ for t in test_if test_loop11 test_scan9_sum; do
 done
 check "round trip of the function model equal field by field" sh -c '"$1" convert "$2" "$3" && "$4" "$5" "$2" "$3"' _ \
     "$ONNXFOLD" "$work/functions.onnx" "$work/rt_functions.onnx" "$PYTHON" "$SRC/tests/scripts/onnx_compare.py"
+
+# proto2 presence of value names: an entry without a name field comes back
+# without one (it came back as name ""), one with name "" keeps it.
+check "value_info entries without a name stay without one" py - "$ONNXFOLD" "$work" <<'PY'
+import subprocess, sys
+import onnx
+from onnx import helper, TensorProto
+ty = helper.make_tensor_type_proto(TensorProto.FLOAT, [1])
+def vi(name=None):
+    v = onnx.ValueInfoProto()
+    v.type.CopyFrom(ty)
+    if name is not None:
+        v.name = name
+    return v
+g = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g",
+                      [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1]), vi(), vi("")],
+                      [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1]), vi(), vi("")],
+                      value_info=[vi(), vi("")])
+m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+src, dst = sys.argv[2] + "/noname.onnx", sys.argv[2] + "/noname_rt.onnx"
+onnx.save(m, src)
+subprocess.run([sys.argv[1], "convert", src, dst], check=True)
+back = onnx.load(dst)
+for field in ("input", "output", "value_info"):
+    got = [(e.HasField("name"), e.name) for e in getattr(back.graph, field)]
+    want = [(e.HasField("name"), e.name) for e in getattr(m.graph, field)]
+    assert got == want, (field, got, want)
+assert back.SerializeToString() == m.SerializeToString()
+PY
+
+# OUT with a base name of 244 to 255 bytes is legal: the temporary must fit.
+for n in 244 250 255; do
+    long=$(printf 'n%.0s' $(seq "$n"))
+    check "OUT with a $n-byte base name" "$ONNXFOLD" convert "$ex" "$work/$long"
+    check "  written" cmp "$ex" "$work/$long"
+    rm -f "$work/$long"
+done
+no_leftovers "  no temporaries" "$work" "$work/none"
 
 # never overwrite the input by accident
 cp "$ex" "$work/in.onnx"

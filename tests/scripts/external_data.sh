@@ -220,6 +220,44 @@ expect_fail2 "absolute data file is refused" "must be a relative path inside" \
 check "  and not created" test ! -e "$work/other/abs.bin"
 expect_fail2 "data file equal to OUT is refused" "would overwrite the model file itself" \
     "$ONNXFOLD" convert "$ex" "$work/other/self.onnx" --external-data self.onnx
+expect_fail2 "data file equal to a new OUT is refused too" "would overwrite the model file itself" \
+    "$ONNXFOLD" convert "$ex" "$work/other/new_self.onnx" --external-data new_self.onnx
+no_leftovers "  and nothing is written" "$work/other" "$work/other/new_self.onnx"
+expect_fail2 "  also with OUT a relative path (the case once let through)" "would overwrite the model file itself" \
+    sh -c 'cd "$1" && exec "$2" convert "$3" new_self.onnx --external-data new_self.onnx' _ "$work/other" "$ONNXFOLD" "$ex"
+no_leftovers "  and nothing is written" "$work/other" "$work/other/new_self.onnx"
+expect_fail2 "  also spelled ./OUT" "would overwrite the model file itself" \
+    "$ONNXFOLD" convert "$ex" "$work/other/new_self.onnx" --external-data ./new_self.onnx
+ln -s . "$work/other/here"
+expect_fail2 "  also through a symlink to OUT's folder" "would overwrite the model file itself" \
+    "$ONNXFOLD" convert "$ex" "$work/other/new_self.onnx" --external-data here/new_self.onnx
+no_leftovers "  and nothing is written" "$work/other" "$work/other/new_self.onnx"
+rm "$work/other/here"
+# OUT that is the input's own data file: writing it would break the input.
+expect_fail2 "OUT naming the input's data file is refused" "is the input model's external data file 'w.bin'" \
+    "$ONNXFOLD" convert "$m" "$work/m/w.bin"
+expect_fail2 "  also with --internal" "external data file 'w.bin'" \
+    "$ONNXFOLD" convert "$m" "$work/m/w.bin" --internal
+expect_fail2 "  also with --force" "external data file 'w.bin'" \
+    "$ONNXFOLD" convert --force "$m" "$work/m/w.bin"
+no_leftovers "  and no temporary" "$work/m" "$work/m/none"
+# A data file whose folder is a symlink leading out of OUT's folder: nothing
+# may be written there.
+mkdir -p "$work/elsewhere" "$work/other/realsub"
+ln -s "$work/elsewhere" "$work/other/abs_sub"
+ln -s ../elsewhere "$work/other/rel_sub"
+ln -s realsub "$work/other/in_sub"
+for sub in abs_sub rel_sub; do
+    expect_fail2 "--external-data $sub/w.bin ($sub a symlink out of the folder) is refused" \
+        "its folder leads outside the output's folder" \
+        "$ONNXFOLD" convert "$sizes" "$work/other/sym.onnx" --external-data "$sub/w.bin" --external-threshold 100
+    no_leftovers "  and nothing is written" "$work/other" "$work/other/sym.onnx"
+    check "  nor in the folder it points to" test -z "$(ls -A "$work/elsewhere")"
+done
+check "--external-data through a symlink that stays inside works" "$ONNXFOLD" convert "$sizes" \
+    "$work/other/sym.onnx" --external-data in_sub/w.bin --external-threshold 100
+check "  written in the real folder" test -s "$work/other/realsub/w.bin"
+check "  values unchanged" tpy values "$sizes" "$work/other/sym.onnx"
 check "the input's data file was never modified" test "$(md5sum <"$work/m/w.bin")" = "$data_sum"
 check "the mixed model was never modified" test "$(cat "$mixed" "$work/sizes/mixed.bin" | md5sum)" = "$mixed_sum"
 

@@ -1,5 +1,8 @@
 /* test_base.c — arena, string map, float16/bfloat16, files and paths. */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +18,7 @@
 #include "base/arena.h"
 #include "base/file.h"
 #include "base/half.h"
+#include "base/os.h"
 #include "base/strmap.h"
 
 static void arena_aligns_and_keeps_data(void **state)
@@ -211,33 +215,298 @@ static void outfile_commit_and_abort(void **state)
     assert_non_null(strstr(d2.msg, "cannot create"));
 }
 
-static void path_inside_refuses_escapes(void **state)
+static void touch(const char *dir, const char *name)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(name, f);
+    fclose(f);
+}
+
+static void open_inside_refuses_escapes(void **state)
 {
     (void)state;
-    char sub[300], inside[400], outside[400], link[400];
+    char sub[300], outside[400], link[400];
     snprintf(sub, sizeof sub, "%s/m", tmpdir);
     assert_int_equal(mkdir(sub, 0755), 0);
-    snprintf(inside, sizeof inside, "%s/w.bin", sub);
+    touch(sub, "w.bin");
+    touch(tmpdir, "secret.bin");
     snprintf(outside, sizeof outside, "%s/secret.bin", tmpdir);
-    FILE *f = fopen(inside, "w");
-    fclose(f);
-    f = fopen(outside, "w");
-    fclose(f);
     snprintf(link, sizeof link, "%s/link.bin", sub);
     assert_int_equal(symlink(outside, link), 0);
-    char *out;
+    snprintf(link, sizeof link, "%s/rel.bin", sub);
+    assert_int_equal(symlink("../secret.bin", link), 0);
+    snprintf(link, sizeof link, "%s/inside.bin", sub);
+    assert_int_equal(symlink("d/../w.bin", link), 0);
+    char d_dir[400];
+    snprintf(d_dir, sizeof d_dir, "%s/d", sub);
+    assert_int_equal(mkdir(d_dir, 0755), 0);
+    int dir_fd;
+    assert_int_equal(base_dir_open(sub, &dir_fd, NULL), BASE_OK);
+    int fd;
+    struct stat st;
     base_diag d = {0};
-    assert_int_equal(base_path_inside(sub, "w.bin", &out, &d), BASE_OK);
-    free(out);
-    assert_int_equal(base_path_inside(sub, "./x/../w.bin", &out, &d), BASE_ERR_IO); /* x absent */
-    base_diag d1 = {0}, d2 = {0}, d3 = {0}, d4 = {0};
-    assert_int_equal(base_path_inside(sub, outside, &out, &d1), BASE_ERR_INVALID);
+    assert_int_equal(base_open_inside(dir_fd, "w.bin", &fd, &st, &d), BASE_OK);
+    assert_int_equal(st.st_size, 5);
+    close(fd);
+    assert_int_equal(base_open_inside(dir_fd, "inside.bin", &fd, &st, &d), BASE_OK);
+    assert_int_equal(st.st_size, 5); /* a symlink that stays inside is followed */
+    close(fd);
+    assert_int_equal(base_open_inside(dir_fd, "./d/../w.bin", &fd, &st, &d), BASE_OK);
+    close(fd);
+    base_diag d1 = {0}, d2 = {0}, d3 = {0}, d4 = {0}, d5 = {0}, d6 = {0};
+    assert_int_equal(base_open_inside(dir_fd, outside, &fd, &st, &d1), BASE_ERR_INVALID);
     assert_non_null(strstr(d1.msg, "absolute"));
-    assert_int_equal(base_path_inside(sub, "../secret.bin", &out, &d2), BASE_ERR_INVALID);
+    assert_int_equal(base_open_inside(dir_fd, "../secret.bin", &fd, &st, &d2), BASE_ERR_INVALID);
     assert_non_null(strstr(d2.msg, "outside"));
-    assert_int_equal(base_path_inside(sub, "link.bin", &out, &d3), BASE_ERR_INVALID);
-    assert_int_equal(base_path_inside(sub, "missing.bin", &out, &d4), BASE_ERR_IO);
-    assert_null(out);
+    assert_int_equal(base_open_inside(dir_fd, "link.bin", &fd, &st, &d3), BASE_ERR_INVALID);
+    assert_int_equal(base_open_inside(dir_fd, "rel.bin", &fd, &st, &d4), BASE_ERR_INVALID);
+    assert_int_equal(base_open_inside(dir_fd, "missing.bin", &fd, &st, &d5), BASE_ERR_IO);
+    assert_int_equal(fd, -1);
+    assert_int_equal(base_open_inside(dir_fd, "d", &fd, &st, &d6), BASE_ERR_IO);
+    assert_non_null(strstr(d6.msg, "not a regular file"));
+    close(dir_fd);
+}
+
+/* openat2 (where the kernel has it) and the portable walk give the same
+ * answer on every case: the file's contents, or the same errno. */
+static void open_beneath_both_ways(void **state)
+{
+    (void)state;
+    char root[300], out[300];
+    snprintf(root, sizeof root, "%s/root", tmpdir);
+    snprintf(out, sizeof out, "%s/out", tmpdir);
+    assert_int_equal(mkdir(root, 0755), 0);
+    assert_int_equal(mkdir(out, 0755), 0);
+    touch(out, "x");
+    char p[600];
+    const char *dirs[] = {"a", "a/b", "a/b/c"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s/%s", root, dirs[i]);
+        assert_int_equal(mkdir(p, 0755), 0);
+    }
+    touch(root, "f");
+    touch(root, "a/b/g");
+    const char *links[][2] = {
+        {"l_f", "f"},
+        {"a/l_up", "../f"},
+        {"a/b/c/l_g", "../g"},
+        {"l_dir", "a/b"},
+        {"l_abs", "/etc/passwd"},
+        {"l_out", "../out/x"},
+        {"a/l_out2", "../../out/x"},
+        {"l_loop", "l_loop"},
+        {"l_chain", "l_f"},
+        {"a/b/l_root", "../.."},
+        {"l_dangling", "nothing"},
+    };
+    for (size_t i = 0; i < sizeof links / sizeof *links; i++) {
+        snprintf(p, sizeof p, "%s/%s", root, links[i][0]);
+        assert_int_equal(symlink(links[i][1], p), 0);
+    }
+    const char *cases[] = {"f",          "l_f",          "a/l_up",        "a/b/c/l_g",
+                           "l_dir/g",    "l_dir/../b/g", "a/b/l_root/f",  "./a/./b/g",
+                           "a//b///g",   "l_chain",      "l_abs",         "l_out",
+                           "a/l_out2",   "../out/x",     "a/../../out/x", "l_loop",
+                           "l_dangling", "missing",      "a/b/../../f",   "a/b/l_root/../out/x",
+                           "f/x",        "/etc/passwd"};
+    int dir_fd = open(root, O_RDONLY | O_DIRECTORY);
+    assert_true(dir_fd >= 0);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int results[2], errs[2];
+        char got[2][16];
+        for (int way = 0; way < 2; way++) {
+            errno = 0;
+            int fd = way ? base_os_open_beneath_walk(dir_fd, cases[i], O_RDONLY)
+                         : base_os_open_beneath(dir_fd, cases[i], O_RDONLY);
+            results[way] = fd >= 0;
+            errs[way] = fd >= 0 ? 0 : errno;
+            memset(got[way], 0, sizeof got[way]);
+            if (fd >= 0) {
+                assert_true(read(fd, got[way], sizeof got[way] - 1) >= 0);
+                close(fd);
+            }
+        }
+        if (results[0] != results[1] || errs[0] != errs[1] || strcmp(got[0], got[1]) != 0)
+            fail_msg("'%s': openat2 gave %d/%s/'%s', the walk %d/%s/'%s'", cases[i], results[0],
+                     strerror(errs[0]), got[0], results[1], strerror(errs[1]), got[1]);
+        /* Nothing outside the root is ever opened. */
+        if (strcmp(got[1], "x") == 0) fail_msg("'%s' opened a file outside", cases[i]);
+        bool escapes =
+            strstr(cases[i], "out") || strstr(cases[i], "abs") || strstr(cases[i], "passwd");
+        if (escapes && errs[1] != EXDEV)
+            fail_msg("'%s': expected EXDEV, got %s", cases[i], strerror(errs[1]));
+    }
+    close(dir_fd);
+}
+
+/* Creating a temporary never touches the umask, which other threads of a
+ * host program may rely on (umask(0) then umask(old) let them see 0). */
+static volatile int umask_stop;
+
+static void *umask_reader(void *arg)
+{
+    int *bad = arg;
+    while (!umask_stop)
+        if (umask(022) != 022) (*bad)++;
+    return NULL;
+}
+
+static void outfile_leaves_umask_alone(void **state)
+{
+    (void)state;
+    mode_t old = umask(022);
+    int bad = 0;
+    pthread_t t;
+    umask_stop = 0;
+    assert_int_equal(pthread_create(&t, NULL, umask_reader, &bad), 0);
+    char path[300];
+    snprintf(path, sizeof path, "%s/umask.bin", tmpdir);
+    for (int i = 0; i < 3000; i++) {
+        base_outfile o;
+        assert_int_equal(base_outfile_open(&o, path, NULL), BASE_OK);
+        base_outfile_abort(&o);
+    }
+    umask_stop = 1;
+    pthread_join(t, NULL);
+    assert_int_equal(bad, 0);
+    /* The mode is 0666 less the umask. */
+    base_outfile o;
+    assert_int_equal(base_outfile_open(&o, path, NULL), BASE_OK);
+    assert_int_equal(base_outfile_commit(&o, NULL), BASE_OK);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644);
+    umask(old);
+}
+
+/* A base name of 255 bytes is a legal OUT: its temporary must fit too. */
+static void outfile_long_name(void **state)
+{
+    (void)state;
+    char name[256], path[600];
+    memset(name, 'n', 255);
+    name[255] = '\0';
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    base_outfile o;
+    base_diag d = {0};
+    assert_int_equal(base_outfile_open(&o, path, &d), BASE_OK);
+    assert_non_null(strstr(o.tmp_name, ".tmp-"));
+    base_outfile_write(&o, "x", 1);
+    assert_int_equal(base_outfile_commit(&o, &d), BASE_OK);
+    assert_int_equal(access(path, F_OK), 0);
+    unlink(path);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void expect_file(const char *path, const char *text)
+{
+    char buf[64] = {0};
+    FILE *f = fopen(path, "r");
+    if (!f) fail_msg("%s is missing", path);
+    assert_true(fread(buf, 1, sizeof buf - 1, f) <= sizeof buf - 1);
+    fclose(f);
+    assert_string_equal(buf, text);
+}
+
+static int count_temporaries(const char *dir)
+{
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "ls -A '%s' | grep -c '\\.tmp-'", dir);
+    FILE *p = popen(cmd, "r");
+    int n = -1;
+    assert_non_null(p);
+    assert_int_equal(fscanf(p, "%d", &n), 1);
+    pclose(p);
+    return n;
+}
+
+/* Two files committed together: both replaced, or neither. */
+static void commit_pair_all_or_nothing(void **state)
+{
+    (void)state;
+    char dir[300], a_path[400], b_path[400];
+    snprintf(dir, sizeof dir, "%s/pair", tmpdir);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    snprintf(a_path, sizeof a_path, "%s/m.onnx.data", dir);
+    snprintf(b_path, sizeof b_path, "%s/m.onnx", dir);
+    write_file(a_path, "old data");
+    write_file(b_path, "old model");
+    base_outfile a, b;
+    base_diag d = {0};
+    /* b's rename fails (its name became a non-empty folder after the check):
+     * a's old file comes back. */
+    assert_int_equal(base_outfile_open(&a, a_path, &d), BASE_OK);
+    assert_int_equal(base_outfile_open(&b, b_path, &d), BASE_OK);
+    base_outfile_write(&a, "new data", 8);
+    base_outfile_write(&b, "new model", 9);
+    char moved[500], inner[600];
+    snprintf(moved, sizeof moved, "%s.old", b_path);
+    assert_int_equal(rename(b_path, moved), 0);
+    assert_int_equal(mkdir(b_path, 0755), 0);
+    snprintf(inner, sizeof inner, "%s/x", b_path);
+    write_file(inner, "x");
+    assert_int_not_equal(base_outfile_commit_pair(&a, &b, &d), BASE_OK);
+    expect_file(a_path, "old data");
+    assert_int_equal(count_temporaries(dir), 0);
+    /* The same when a had no file before: the new one is removed. */
+    unlink(a_path);
+    base_diag d2 = {0};
+    assert_int_equal(base_outfile_open(&a, a_path, &d2), BASE_OK);
+    assert_int_equal(base_outfile_open(&b, b_path, &d2), BASE_ERR_IO); /* a folder now */
+    base_outfile_init(&b);
+    b.dir_fd = open(dir, O_RDONLY | O_DIRECTORY);
+    b.name = strdup("m.onnx");
+    b.final_path = strdup(b_path);
+    assert_int_equal(base_outfile_create(&b, &d2), BASE_OK);
+    base_outfile_write(&a, "new data", 8);
+    assert_int_not_equal(base_outfile_commit_pair(&a, &b, &d2), BASE_OK);
+    assert_int_equal(access(a_path, F_OK), -1);
+    assert_int_equal(count_temporaries(dir), 0);
+    /* Both succeed. */
+    unlink(inner);
+    rmdir(b_path);
+    rename(moved, b_path);
+    write_file(a_path, "old data");
+    base_diag d3 = {0};
+    assert_int_equal(base_outfile_open(&a, a_path, &d3), BASE_OK);
+    assert_int_equal(base_outfile_open(&b, b_path, &d3), BASE_OK);
+    base_outfile_write(&a, "new data", 8);
+    base_outfile_write(&b, "new model", 9);
+    assert_int_equal(base_outfile_commit_pair(&a, &b, &d3), BASE_OK);
+    expect_file(a_path, "new data");
+    expect_file(b_path, "new model");
+    assert_int_equal(count_temporaries(dir), 0);
+}
+
+/* What a signal handler calls: every temporary in progress goes. */
+static void remove_all_removes_temporaries(void **state)
+{
+    (void)state;
+    char dir[300], a_path[400], b_path[400];
+    snprintf(dir, sizeof dir, "%s/sig", tmpdir);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    snprintf(a_path, sizeof a_path, "%s/a", dir);
+    snprintf(b_path, sizeof b_path, "%s/b", dir);
+    base_outfile a, b;
+    assert_int_equal(base_outfile_open(&a, a_path, NULL), BASE_OK);
+    assert_int_equal(base_outfile_open(&b, b_path, NULL), BASE_OK);
+    base_outfile_write(&a, "x", 1);
+    assert_int_equal(count_temporaries(dir), 2);
+    base_outfile_remove_all();
+    assert_int_equal(count_temporaries(dir), 0);
+    base_outfile_abort(&a);
+    base_outfile_abort(&b);
+    assert_int_equal(access(a_path, F_OK), -1);
 }
 
 static void file_map_errors(void **state)
@@ -275,10 +544,19 @@ static void diag_keeps_first_error(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(arena_aligns_and_keeps_data),  cmocka_unit_test(arena_fault_injection),
-        cmocka_unit_test(strmap_put_get_remove),        cmocka_unit_test(half_known_values),
-        cmocka_unit_test(half_round_trips_every_value), cmocka_unit_test(outfile_commit_and_abort),
-        cmocka_unit_test(path_inside_refuses_escapes),  cmocka_unit_test(file_map_errors),
+        cmocka_unit_test(arena_aligns_and_keeps_data),
+        cmocka_unit_test(arena_fault_injection),
+        cmocka_unit_test(strmap_put_get_remove),
+        cmocka_unit_test(half_known_values),
+        cmocka_unit_test(half_round_trips_every_value),
+        cmocka_unit_test(outfile_commit_and_abort),
+        cmocka_unit_test(open_inside_refuses_escapes),
+        cmocka_unit_test(open_beneath_both_ways),
+        cmocka_unit_test(outfile_leaves_umask_alone),
+        cmocka_unit_test(outfile_long_name),
+        cmocka_unit_test(commit_pair_all_or_nothing),
+        cmocka_unit_test(remove_all_removes_temporaries),
+        cmocka_unit_test(file_map_errors),
         cmocka_unit_test(diag_keeps_first_error),
     };
     return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);

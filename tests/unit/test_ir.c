@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,6 +166,16 @@ static void corrupted_use_list_is_caught(void **state)
     expect_verify_error(f->m, "missing from its use list");
 }
 
+static void duplicated_use_is_caught(void **state)
+{
+    fixture *f = *state;
+    ir_use *u = ir_alloc(f->m, 2 * sizeof *u);
+    u[0] = u[1] = f->y->uses[0];
+    f->y->uses = u;
+    f->y->n_uses = f->y->cap_uses = 2;
+    expect_verify_error(f->m, "input 'Y' is listed more than once in its use list");
+}
+
 static void stale_use_is_caught(void **state)
 {
     fixture *f = *state;
@@ -214,6 +225,121 @@ static void subgraph_outer_references(void **state)
     ir_node_unlink(iff);
     assert_int_equal(f->y->n_uses, 1);
     assert_int_equal(ir_verify(f->m, NULL), BASE_OK);
+}
+
+/* ---- every place a tensor can live ------------------------------------------ */
+
+static ir_tensor *named_tensor(ir_model *m, const char *name)
+{
+    ir_tensor *t = ir_alloc(m, sizeof *t);
+    t->name = ir_strdup(m, name);
+    t->data_type = IR_DTYPE_FLOAT;
+    return t;
+}
+
+static ir_sparse_tensor *named_sparse(ir_model *m, const char *name)
+{
+    char buf[64];
+    ir_sparse_tensor *s = ir_alloc(m, sizeof *s);
+    snprintf(buf, sizeof buf, "%s.values", name);
+    s->values = named_tensor(m, buf);
+    snprintf(buf, sizeof buf, "%s.indices", name);
+    s->indices = named_tensor(m, buf);
+    return s;
+}
+
+/* An attribute list holding a tensor, a tensor list, a sparse tensor and a
+ * sparse list, each named after `where`; and a graph when `g` is given. */
+static ir_attr *tensor_attrs(ir_model *m, const char *where, ir_graph *g, uint32_t *n)
+{
+    char buf[64];
+    ir_attr *a = ir_alloc(m, 2 * sizeof *a);
+    snprintf(buf, sizeof buf, "%s/t", where);
+    a[0].t = named_tensor(m, buf);
+    a[0].n_tensors = 2;
+    a[0].tensors = ir_alloc(m, 2 * sizeof *a[0].tensors);
+    for (int i = 0; i < 2; i++) {
+        snprintf(buf, sizeof buf, "%s/tensors%d", where, i);
+        a[0].tensors[i] = named_tensor(m, buf);
+    }
+    snprintf(buf, sizeof buf, "%s/sparse", where);
+    a[0].sparse_tensor = named_sparse(m, buf);
+    a[0].n_sparse_tensors = 1;
+    a[0].sparse_tensors = ir_alloc(m, sizeof *a[0].sparse_tensors);
+    snprintf(buf, sizeof buf, "%s/sparses0", where);
+    a[0].sparse_tensors[0] = named_sparse(m, buf);
+    a[1].g = g;
+    *n = g ? 2 : 1;
+    return a;
+}
+
+/* A graph with an initializer, a sparse initializer and a node whose
+ * attributes hold tensors and, below depth `depth`, a subgraph built the same way. */
+static ir_graph *tensor_graph(ir_model *m, ir_graph *parent, ir_node *owner, const char *where,
+                              int depth)
+{
+    char buf[64];
+    ir_graph *g = ir_graph_new(m, parent, owner);
+    if (!m->graph) m->graph = g;
+    snprintf(buf, sizeof buf, "%s/init", where);
+    assert_non_null(ir_graph_add_initializer(g, named_tensor(m, buf)));
+    snprintf(buf, sizeof buf, "%s/sparse_init", where);
+    ir_value *sv = ir_graph_define(g, buf);
+    sv->sparse_init = named_sparse(m, buf);
+    g->n_sparse_inits = g->cap_sparse_inits = 1;
+    g->sparse_inits = ir_alloc(m, sizeof *g->sparse_inits);
+    g->sparse_inits[0] = sv;
+    ir_node *n = ir_node_new(g, "Op", NULL, 0, 0);
+    ir_node_append(g, n);
+    ir_graph *sub = NULL;
+    if (depth > 0) {
+        snprintf(buf, sizeof buf, "%s/sub", where);
+        sub = tensor_graph(m, g, n, buf, depth - 1);
+    }
+    snprintf(buf, sizeof buf, "%s/node", where);
+    n->attrs = tensor_attrs(m, buf, sub, &n->n_attrs);
+    return g;
+}
+
+static base_status record_tensor(ir_tensor *t, ir_tensor_role role, void *ctx)
+{
+    base_strmap *seen = ctx;
+    (void)role;
+    assert_null(base_strmap_get(seen, t->name)); /* each visited once */
+    return base_strmap_put(seen, t->name, t);
+}
+
+static void every_tensor_is_visited(void **state)
+{
+    (void)state;
+    ir_model *m = ir_model_new();
+    tensor_graph(m, NULL, NULL, "main", 3);
+    m->n_functions = 1;
+    m->functions = ir_alloc(m, sizeof *m->functions);
+    ir_function *fn = &m->functions[0];
+    fn->body = tensor_graph(m, NULL, NULL, "body", 2);
+    fn->body->is_function_body = true;
+    /* The attribute defaults of a function, and a graph among them that holds
+     * tensors and a subgraph of its own: once missed, so never validated. */
+    ir_graph *def = tensor_graph(m, fn->body, NULL, "default", 2);
+    fn->attribute_protos = tensor_attrs(m, "fattr", def, &fn->n_attribute_protos);
+    base_strmap seen;
+    base_strmap_init(&seen);
+    assert_int_equal(ir_model_for_each_tensor(m, record_tensor, &seen), BASE_OK);
+    /* Per graph: init, sparse_init (2 parts), node attrs 1 + 2 + 2 + 2 = 10
+     * tensors; main has 4 graphs, body 3, default 3; plus fattr's own 7. */
+    assert_int_equal(seen.count, 10 * (4 + 3 + 3) + 7);
+    const char *must[] = {"main/sub/sub/sub/node/sparses0.indices",
+                          "body/sub/sub/init",
+                          "fattr/t",
+                          "fattr/sparse.values",
+                          "default/init",
+                          "default/sub/sub/node/tensors1",
+                          "default/sub/sparse_init.values"};
+    for (size_t i = 0; i < sizeof must / sizeof *must; i++)
+        if (!base_strmap_get(&seen, must[i])) fail_msg("tensor '%s' was not visited", must[i]);
+    base_strmap_free(&seen);
+    ir_model_free(m);
 }
 
 static void rename_updates_interface(void **state)
@@ -452,6 +578,7 @@ int main(void)
         T(order_violation_is_caught),
         T(duplicate_definition_is_caught),
         T(corrupted_use_list_is_caught),
+        T(duplicated_use_is_caught),
         T(stale_use_is_caught),
         T(undefined_graph_output_is_caught),
         T(subgraph_outer_references),
@@ -468,6 +595,7 @@ int main(void)
         T(rename_sparse_initializer),
         T(rename_resolves_a_duplicate),
         T(assert_catches_a_bad_slot),
+        cmocka_unit_test(every_tensor_is_visited),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <pthread.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -496,6 +498,121 @@ static void two_gib_limit(void **state)
     munmap(p, big);
 }
 
+/* ---- external data under a symlink swapped mid-load ------------------------- */
+
+static volatile int flip_stop;
+
+/* Flips dir/sub between real/ (inside) and ../outside/ as fast as it can. */
+static void *flipper(void *arg)
+{
+    const char *dir = arg;
+    char tmp[300], sub[300];
+    snprintf(tmp, sizeof tmp, "%s/.t", dir);
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    while (!flip_stop) {
+        for (int k = 0; k < 2; k++) {
+            unlink(tmp);
+            if (symlink(k ? "real" : "../outside", tmp) == 0) (void)rename(tmp, sub);
+        }
+    }
+    return NULL;
+}
+
+static void write_bytes(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(p, 1, n, f), n);
+    fclose(f);
+}
+
+/* What is opened is what was checked: a load either refuses the location
+ * (it led outside when looked at) or reads the file inside, never the one
+ * outside; a save in keep mode, which reopens the file to copy it, never
+ * copies the outside one either. Checking a path, then opening it again,
+ * let the outside file in about once in a few hundred loads. */
+static void external_open_is_the_checked_file(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/onnxfold-race-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    char m_dir[300], p[400];
+    snprintf(m_dir, sizeof m_dir, "%s/m", root);
+    assert_int_equal(mkdir(m_dir, 0755), 0);
+    snprintf(p, sizeof p, "%s/real", m_dir);
+    assert_int_equal(mkdir(p, 0755), 0);
+    snprintf(p, sizeof p, "%s/outside", root);
+    assert_int_equal(mkdir(p, 0755), 0);
+    snprintf(p, sizeof p, "%s/m/real/w.bin", root);
+    write_bytes(p, "\x01\x02\x03\x04", 4);
+    snprintf(p, sizeof p, "%s/outside/w.bin", root);
+    write_bytes(p, "SECR", 4);
+    snprintf(p, sizeof p, "%s/sub", m_dir);
+    assert_int_equal(symlink("real", p), 0);
+
+    /* m/model.onnx: one float whose bytes are external, at sub/w.bin. */
+    ir_model *m = ir_model_new();
+    m->graph = ir_graph_new(m, NULL, NULL);
+    ir_tensor *t = ir_alloc(m, sizeof *t);
+    int64_t one = 1;
+    ir_prop loc = {"location", "sub/w.bin", {0, NULL}};
+    t->name = "w";
+    t->has_data_type = true;
+    t->data_type = IR_DTYPE_FLOAT;
+    t->rank = 1;
+    t->dims = &one;
+    t->has_data_location = true;
+    t->data_location = 1;
+    t->external_data = (ir_props){1, &loc};
+    assert_non_null(ir_graph_add_initializer(m->graph, t));
+    uint8_t *bytes;
+    size_t size;
+    assert_int_equal(pb_save_memory(m, &bytes, &size, NULL), BASE_OK);
+    ir_model_free(m);
+    char model[400], out[400], out_data[420];
+    snprintf(model, sizeof model, "%s/model.onnx", m_dir);
+    write_bytes(model, bytes, size);
+    free(bytes);
+    snprintf(out, sizeof out, "%s/o.onnx", root);
+    snprintf(out_data, sizeof out_data, "%s.data", out);
+
+    pthread_t th;
+    flip_stop = 0;
+    assert_int_equal(pthread_create(&th, NULL, flipper, m_dir), 0);
+    int loaded = 0, refused = 0, leaked = 0;
+    for (int i = 0; i < 20000 && !(loaded >= 500 && refused >= 500 && i >= 3000); i++) {
+        base_diag d = {0};
+        base_status st = pb_load_file(model, &m, &d);
+        if (st != BASE_OK) {
+            if (!strstr(d.msg, "outside the model's folder")) fail_msg("load: %s", d.msg);
+            refused++;
+            continue;
+        }
+        loaded++;
+        ir_bytes b;
+        assert_int_equal(ir_tensor_bytes(m, m->graph->inits[0]->init, &b, NULL), BASE_OK);
+        if (memcmp(b.data, "SECR", 4) == 0) leaked++;
+        if (loaded % 16 == 0) {
+            pb_save_options o = {.mode = PB_EXTERNAL_KEEP};
+            assert_int_equal(pb_save_file(m, out, &o, NULL), BASE_OK);
+            size_t n;
+            uint8_t *data = read_all(out_data, &n);
+            if (n >= 4 && memmem(data, n, "SECR", 4)) leaked++;
+            free(data);
+        }
+        ir_model_free(m);
+    }
+    flip_stop = 1;
+    pthread_join(th, NULL);
+    print_message("external data race: %d loads, %d refused, %d read from outside\n", loaded,
+                  refused, leaked);
+    assert_int_equal(leaked, 0);
+    assert_true(loaded > 0 && refused > 0); /* the race was exercised */
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -511,6 +628,7 @@ int main(void)
         cmocka_unit_test(allocation_failures_are_reported),
         cmocka_unit_test(save_allocation_failures),
         cmocka_unit_test(two_gib_limit),
+        cmocka_unit_test(external_open_is_the_checked_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

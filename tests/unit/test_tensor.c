@@ -82,6 +82,29 @@ static void sizes(void **state)
     t.data_type = IR_DTYPE_COMPLEX64;
     assert_int_equal(ir_tensor_raw_size(&t, &bytes, NULL), BASE_OK);
     assert_int_equal(bytes, 120);
+    /* Element counts whose bit count passes 2^64: the byte size must not wrap
+     * (it once came out as 0, so a tensor with no data passed validation). */
+    int64_t huge4[] = {((int64_t)1 << 62) - 1};
+    ir_tensor h = tensor(IR_DTYPE_INT4, 1, huge4);
+    assert_int_equal(ir_tensor_raw_size(&h, &bytes, NULL), BASE_OK);
+    assert_true(bytes == (uint64_t)1 << 61);
+    int64_t huge2[] = {INT64_MAX};
+    h = tensor(IR_DTYPE_INT2, 1, huge2);
+    assert_int_equal(ir_tensor_raw_size(&h, &bytes, NULL), BASE_OK);
+    assert_true(bytes == (uint64_t)1 << 61);
+    h.data_type = IR_DTYPE_UINT4;
+    assert_int_equal(ir_tensor_raw_size(&h, &bytes, NULL), BASE_OK);
+    assert_true(bytes == (uint64_t)1 << 62);
+    h.data_type = IR_DTYPE_FLOAT;
+    assert_int_equal(ir_tensor_raw_size(&h, &bytes, NULL), BASE_ERR_INVALID);
+    int64_t odd[] = {7};
+    h = tensor(IR_DTYPE_INT4, 1, odd);
+    assert_int_equal(ir_tensor_raw_size(&h, &bytes, NULL), BASE_OK);
+    assert_int_equal(bytes, 4);
+    h = tensor(IR_DTYPE_INT4, 1, huge4);
+    h.is_external = true;
+    h.ext.length = 0;
+    expect_invalid(&h, "external data holds 0 bytes but dims and type need 2305843009213693952");
     ir_tensor s = tensor(IR_DTYPE_FLOAT, 0, NULL);
     int64_t n;
     assert_int_equal(ir_tensor_numel(&s, &n, NULL), BASE_OK);
@@ -142,6 +165,88 @@ static void validation_failures(void **state)
     assert_int_equal(ir_tensor_validate(m, &s, NULL), BASE_OK);
     s.n_string_data = 1;
     expect_invalid(&s, "string_data has 1 entries");
+}
+
+static void expect_sparse_invalid(const ir_sparse_tensor *s, const char *fragment)
+{
+    base_diag d = {0};
+    assert_int_equal(ir_sparse_validate(m, s, &d), BASE_ERR_INVALID);
+    if (!strstr(d.msg, fragment)) fail_msg("said '%s', expected '%s'", d.msg, fragment);
+    assert_non_null(strstr(d.msg, "sparse tensor 't'"));
+}
+
+static void sparse_validation(void **state)
+{
+    (void)state;
+    float vals[3] = {1, 2, 3};
+    int64_t d3[] = {3}, dense[] = {2, 5}, d32[] = {3, 2};
+    int64_t lin[3] = {0, 4, 9}, coord[6] = {0, 0, 0, 4, 1, 4};
+    ir_tensor values = raw(IR_DTYPE_FLOAT, 1, d3, vals, sizeof vals);
+    ir_tensor linear = raw(IR_DTYPE_INT64, 1, d3, lin, sizeof lin);
+    ir_tensor coords = raw(IR_DTYPE_INT64, 2, d32, coord, sizeof coord);
+    ir_sparse_tensor s = {&values, &linear, 2, dense, {0}};
+    assert_int_equal(ir_sparse_validate(m, &s, NULL), BASE_OK);
+    s.indices = &coords;
+    assert_int_equal(ir_sparse_validate(m, &s, NULL), BASE_OK);
+    /* Indices out of range: linear past the dense size, a coordinate past
+     * its dim, negative. */
+    lin[2] = 10;
+    s.indices = &linear;
+    expect_sparse_invalid(&s, "index 10 (entry 2 of its indices) is outside [0, 10)");
+    lin[2] = -1;
+    expect_sparse_invalid(&s, "index -1 (entry 2 of its indices) is outside [0, 10)");
+    lin[2] = 9;
+    coord[3] = 5;
+    s.indices = &coords;
+    expect_sparse_invalid(&s, "index 5 (entry 3 of its indices) is outside [0, 5)");
+    coord[3] = 4;
+    coord[4] = 2;
+    expect_sparse_invalid(&s, "index 2 (entry 4 of its indices) is outside [0, 2)");
+    coord[4] = 1;
+    /* Indices of the wrong type or shape. */
+    int32_t i32[3] = {0, 1, 2};
+    ir_tensor wrong_type = raw(IR_DTYPE_INT32, 1, d3, i32, sizeof i32);
+    s.indices = &wrong_type;
+    expect_sparse_invalid(&s, "indices must be int64, not int32");
+    int64_t d2[] = {2};
+    ir_tensor short_ix = raw(IR_DTYPE_INT64, 1, d2, lin, 16);
+    s.indices = &short_ix;
+    expect_sparse_invalid(&s, "indices must have shape [3] or [3, 2]");
+    int64_t d33[] = {3, 3};
+    int64_t nine[9] = {0};
+    ir_tensor wrong_rank = raw(IR_DTYPE_INT64, 2, d33, nine, sizeof nine);
+    s.indices = &wrong_rank;
+    expect_sparse_invalid(&s, "indices must have shape");
+    int64_t d311[] = {3, 1, 1};
+    ir_tensor rank3 = raw(IR_DTYPE_INT64, 3, d311, lin, sizeof lin);
+    s.indices = &rank3;
+    expect_sparse_invalid(&s, "indices must have shape");
+    /* Values not of rank 1; missing values; missing indices. */
+    s.indices = &linear;
+    int64_t d13[] = {1, 3};
+    ir_tensor values2 = raw(IR_DTYPE_FLOAT, 2, d13, vals, sizeof vals);
+    s.values = &values2;
+    expect_sparse_invalid(&s, "values must have rank 1, not 2");
+    s.values = &values;
+    s.indices = NULL;
+    expect_sparse_invalid(&s, "3 values but no indices");
+    int64_t d0[] = {0};
+    ir_tensor none = tensor(IR_DTYPE_FLOAT, 1, d0);
+    s.values = &none;
+    assert_int_equal(ir_sparse_validate(m, &s, NULL), BASE_OK); /* no values, no indices */
+    s.values = NULL;
+    base_diag d = {0};
+    assert_int_equal(ir_sparse_validate(m, &s, &d), BASE_ERR_INVALID);
+    assert_non_null(strstr(d.msg, "no values"));
+    /* Negative or overflowing dense dims. */
+    s.values = &values;
+    s.indices = &linear;
+    int64_t neg[] = {2, -5};
+    s.dims = neg;
+    expect_sparse_invalid(&s, "negative dimension -5");
+    int64_t over[] = {(int64_t)1 << 62, 4};
+    s.dims = over;
+    expect_sparse_invalid(&s, "overflows");
 }
 
 static double f64(const ir_tensor *t, int64_t i)
@@ -316,11 +421,9 @@ static void reads_from_typed_fields(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(dtype_table),
-        cmocka_unit_test(sizes),
-        cmocka_unit_test(validation_failures),
-        cmocka_unit_test(reads_from_raw_data),
-        cmocka_unit_test(reads_from_typed_fields),
+        cmocka_unit_test(dtype_table),         cmocka_unit_test(sizes),
+        cmocka_unit_test(validation_failures), cmocka_unit_test(sparse_validation),
+        cmocka_unit_test(reads_from_raw_data), cmocka_unit_test(reads_from_typed_fields),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
