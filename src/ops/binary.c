@@ -66,8 +66,8 @@
 enum { FAULT_DIV_ZERO = 1u, FAULT_POW_ZERO = 2u, FAULT_POW_RANGE = 4u, FAULT_NOMEM = 8u };
 
 typedef struct bin_job {
-    const uint8_t *a, *b, *c; /* operands in plan order (Where: cond, x, y) */
-    uint8_t *o;
+    const void *a, *b, *c; /* operands in plan order (Where: cond, x, y) */
+    void *o;
     int64_t count;     /* Mean: number of inputs */
     atomic_uint fault; /* FAULT_* bits */
 } bin_job;
@@ -445,7 +445,7 @@ typedef struct elem16 {
     static void NAME(void *ctx, const int64_t *off, int64_t o, int64_t n, const int64_t *st)       \
     {                                                                                              \
         bin_job *j = ctx;                                                                          \
-        const uint8_t *pc = j->a + off[0];                                                         \
+        const uint8_t *pc = (const uint8_t *)j->a + off[0];                                        \
         const T *px = (const T *)j->b + off[1], *py = (const T *)j->c + off[2];                    \
         T *po = (T *)j->o + o;                                                                     \
         for (int64_t i = 0; i < n; i++) po[i] = pc[i * st[0]] ? px[i * st[1]] : py[i * st[2]];     \
@@ -460,7 +460,7 @@ WHERE_ROW(where_16, elem16)
 static void where_str(void *ctx, const int64_t *off, int64_t o, int64_t n, const int64_t *st)
 {
     bin_job *j = ctx;
-    const uint8_t *pc = j->a + off[0];
+    const uint8_t *pc = (const uint8_t *)j->a + off[0];
     const op_str *px = (const op_str *)j->b + off[1], *py = (const op_str *)j->c + off[2];
     op_str *po = (op_str *)j->o + o;
     for (int64_t i = 0; i < n; i++) {

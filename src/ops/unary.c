@@ -62,8 +62,8 @@ typedef struct un_params {
 } un_params;
 
 typedef struct un_job {
-    const uint8_t *x;
-    uint8_t *o;
+    const void *x;
+    void *o;
     const un_params *p;
 } un_job;
 
@@ -389,7 +389,7 @@ base_status unary_parse(const op_parse_ctx *pc, void **attrs)
         return BASE_OK;
     }
     case UN_ISINF: {
-        int64_t neg, pos;
+        int64_t neg = 1, pos = 1;
         st = op_attr_int(pc, "detect_negative", 1, &neg);
         if (st == BASE_OK) st = op_attr_int(pc, "detect_positive", 1, &pos);
         a->det_neg = neg != 0;
