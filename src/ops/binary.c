@@ -47,7 +47,10 @@
  *  - Bool inputs: any non-zero byte is true; outputs are 0/1.
  *  - Legacy forms (opset < 7): with broadcast=1, B is aligned with A at
  *    `axis` (default: trailing) and broadcast to A's shape; without it the
- *    shapes must be equal.
+ *    shapes must be equal. Min/Max/Sum/Mean before opset 8 need equal
+ *    shapes. PRelu before opset 7 takes a slope of one element or of X's
+ *    shape; other shapes (per-channel in some old exporters, per NumPy in
+ *    others) are refused as unsupported rather than guessed.
  */
 #include <stdatomic.h>
 #include <stdint.h>
@@ -829,6 +832,12 @@ base_status binary_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, 
         rb = a->rank;
         db = ldims;
     }
+    /* PRelu before 7 says only that a slope of one element is shared;
+     * other shapes than X's own had no defined broadcast. */
+    if (at->op == R_PRELU && c->opset < 7 && b->numel != 1 && !op_same_shape(a, b))
+        return base_diag_set(c->d, BASE_ERR_UNSUPPORTED,
+                             "PRelu before opset 7 with a slope neither of one element nor of "
+                             "X's shape (the spec does not say how it is broadcast)");
     op_bcast bc;
     st = plan_pair(c, &bc, a, rb, db, at->legacy || at->op == R_PRELU);
     if (st == BASE_OK)
@@ -856,9 +865,13 @@ base_status variadic_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in
     bin_row row, last_row;
     base_status st = check_dtype(c->d, op, dtype, &row);
     if (st == BASE_OK) st = check_dtype(c->d, mean ? R_MEAN_LAST : op, dtype, &last_row);
-    for (uint32_t i = 1; i < n_in && st == BASE_OK; i++)
+    for (uint32_t i = 1; i < n_in && st == BASE_OK; i++) {
         st = !in[i] ? base_diag_set(c->d, BASE_ERR_INVALID, "input %u is empty", i)
                     : same_dtype(c->d, dtype, in[i]->dtype);
+        if (st == BASE_OK && c->opset < 8 && !op_same_shape(in[0], in[i])) /* no broadcast yet */
+            st = base_diag_set(c->d, BASE_ERR_INVALID,
+                               "inputs must have the same shape before opset 8");
+    }
     if (st != BASE_OK) return st;
     if (n_in == 1) {
         st = op_output(c, out, 0, dtype, in[0]->rank, in[0]->dims);

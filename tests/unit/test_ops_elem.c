@@ -382,7 +382,8 @@ static void where_broadcasts_every_type(void **state)
     assert_true(f16v(o, 0) == 1.5 && f16v(o, 1) == -2 && f16v(o, 3) == 7);
     op_tensor_free(o);
     base_diag d = {0};
-    in[0] = vec(IR_DTYPE_INT32, 1, cond);
+    int32_t icond[1] = {1};
+    in[0] = vec(IR_DTYPE_INT32, 1, icond);
     in[1] = vecf(IR_DTYPE_FLOAT, 1, xv);
     in[2] = vecf(IR_DTYPE_FLOAT, 1, yv);
     run(mk(16, "Where", 3), in, BASE_ERR_INVALID, &d);
@@ -455,6 +456,12 @@ static void variadic_fold_and_nan(void **state)
     in[2] = vecf(IR_DTYPE_FLOAT, 2, a);
     run(mk(13, "Max", 3), in, BASE_ERR_INVALID, &d);
     assert_non_null(strstr(d.msg, "different types"));
+    /* before opset 8 there is no broadcasting */
+    d = (base_diag){0};
+    in[0] = vec(IR_DTYPE_INT64, 2, i64);
+    in[1] = vec(IR_DTYPE_INT64, 1, i64);
+    run(mk(6, "Sum", 2), in, BASE_ERR_INVALID, &d);
+    assert_non_null(strstr(d.msg, "same shape before opset 8"));
     /* a broadcast failure in the middle of the fold frees what it made */
     int64_t d2[1] = {2}, d4[1] = {4};
     in[0] = oh_tensor(IR_DTYPE_FLOAT, 1, d2, NULL);
@@ -734,6 +741,15 @@ static void prelu_slope_broadcasts_to_x(void **state)
     bin(16, "PRelu", oh_tensor_f(IR_DTYPE_FLOAT, 1, d1, xv),
         oh_tensor_f(IR_DTYPE_FLOAT, 2, dbig, xv), BASE_ERR_INVALID, &d);
     assert_non_null(strstr(d.msg, "[2,3] cannot be broadcast to [1]"));
+    /* PRelu-6: a slope of one element, or X's shape; nothing else is defined */
+    o = bin(6, "PRelu", oh_tensor_f(IR_DTYPE_FLOAT, 3, dx, xv), scalar_f(IR_DTYPE_FLOAT, 0.5),
+            BASE_OK, NULL);
+    assert_true(F32(o)[0] == -0.5f && F32(o)[4] == -2);
+    op_tensor_free(o);
+    d = (base_diag){0};
+    bin(6, "PRelu", oh_tensor_f(IR_DTYPE_FLOAT, 3, dx, xv), oh_tensor_f(IR_DTYPE_FLOAT, 2, ds, sv),
+        BASE_ERR_UNSUPPORTED, &d);
+    assert_non_null(strstr(d.msg, "before opset 7"));
     int32_t xi[2] = {-3, 5}, si[1] = {INT32_MAX};
     o = bin(9, "PRelu", vec(IR_DTYPE_INT32, 2, xi), vec(IR_DTYPE_INT32, 1, si), BASE_OK, NULL);
     assert_true(I32(o)[0] == (int32_t)(uint32_t)(3u * 0x80000001u) && I32(o)[1] == 5);
