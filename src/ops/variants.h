@@ -4,7 +4,83 @@
 #ifndef ONNXFOLD_OPS_VARIANTS_H
 #define ONNXFOLD_OPS_VARIANTS_H
 
-/* ops/binary.c: element-wise arithmetic with broadcasting. */
-enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV };
+/* ops/binary.c: element-wise operations with broadcasting — two inputs
+ * (arithmetic, Pow, Mod, shifts, bitwise, comparisons, logic, PRelu), a
+ * variadic list (Min, Max, Sum, Mean) and Where. */
+enum {
+    BIN_ADD,
+    BIN_SUB,
+    BIN_MUL,
+    BIN_DIV,
+    BIN_POW,
+    BIN_MOD,
+    BIN_BITSHIFT,
+    BIN_BITAND,
+    BIN_BITOR,
+    BIN_BITXOR,
+    BIN_EQUAL,
+    BIN_LESS,
+    BIN_LESS_EQUAL,
+    BIN_GREATER,
+    BIN_GREATER_EQUAL,
+    BIN_AND,
+    BIN_OR,
+    BIN_XOR,
+    BIN_PRELU,
+    BIN_MIN,
+    BIN_MAX,
+    BIN_SUM,
+    BIN_MEAN,
+    BIN_WHERE
+};
+
+/* ops/unary.c: element-wise functions of one tensor (math, activations,
+ * tests, Not, BitwiseNot, Clip). */
+enum {
+    UN_ABS,
+    UN_NEG,
+    UN_SIGN,
+    UN_SQRT,
+    UN_RECIPROCAL,
+    UN_EXP,
+    UN_LOG,
+    UN_ERF,
+    UN_SIN,
+    UN_COS,
+    UN_TAN,
+    UN_ASIN,
+    UN_ACOS,
+    UN_ATAN,
+    UN_SINH,
+    UN_COSH,
+    UN_TANH,
+    UN_ASINH,
+    UN_ACOSH,
+    UN_ATANH,
+    UN_FLOOR,
+    UN_CEIL,
+    UN_ROUND,
+    UN_ISNAN,
+    UN_ISINF,
+    UN_NOT,
+    UN_BITWISE_NOT,
+    UN_RELU,
+    UN_LEAKY_RELU,
+    UN_ELU,
+    UN_SELU,
+    UN_CELU,
+    UN_GELU,
+    UN_MISH,
+    UN_SIGMOID,
+    UN_HARD_SIGMOID,
+    UN_HARD_SWISH,
+    UN_SOFTPLUS,
+    UN_SOFTSIGN,
+    UN_THRESHOLDED_RELU,
+    UN_SHRINK,
+    UN_SWISH,
+    UN_CLIP,
+    UN_COUNT
+};
 
 #endif
