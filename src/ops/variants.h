@@ -7,4 +7,23 @@
 /* ops/binary.c: element-wise arithmetic with broadcasting. */
 enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV };
 
+/* ops/reduce.c: reductions, ArgMax/ArgMin and the global pools. */
+enum {
+    RED_SUM,
+    RED_MEAN,
+    RED_MAX,
+    RED_MIN,
+    RED_PROD,
+    RED_L1,
+    RED_L2,
+    RED_LOGSUM,
+    RED_LOGSUMEXP,
+    RED_SUMSQ,
+    RED_ARGMAX,
+    RED_ARGMIN,
+    RED_GLOBAL_AVG,
+    RED_GLOBAL_MAX,
+    RED_GLOBAL_LP
+};
+
 #endif
