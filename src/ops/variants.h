@@ -26,4 +26,10 @@ enum {
     RED_GLOBAL_LP
 };
 
+/* ops/softmax.c */
+enum { SM_SOFTMAX, SM_LOGSOFTMAX, SM_HARDMAX };
+
+/* ops/cumulative.c */
+enum { CUM_SUM, CUM_PROD };
+
 #endif
