@@ -32,4 +32,7 @@ enum { SM_SOFTMAX, SM_LOGSOFTMAX, SM_HARDMAX };
 /* ops/cumulative.c */
 enum { CUM_SUM, CUM_PROD };
 
+/* ops/pool.c */
+enum { POOL_MAX, POOL_AVG, POOL_LP, POOL_UNPOOL, POOL_ROI };
+
 #endif
