@@ -35,4 +35,7 @@ enum { CUM_SUM, CUM_PROD };
 /* ops/pool.c */
 enum { POOL_MAX, POOL_AVG, POOL_LP, POOL_UNPOOL, POOL_ROI };
 
+/* ops/loss.c */
+enum { LOSS_NLL, LOSS_SCE };
+
 #endif
