@@ -130,19 +130,9 @@ static void loss_positions(void *ctx, uint64_t begin, uint64_t end)
         }
         double v = 0;
         if (j->sce) {
-            double m = -INFINITY, s = 0;
-            for (int64_t c = 0; c < j->C; c += OP_RC_RUN) {
-                int64_t cnt = j->C - c < OP_RC_RUN ? j->C - c : OP_RC_RUN;
-                j->get(j->x, base + c * j->D, cnt, j->D, buf);
-                for (int64_t e = 0; e < cnt; e++)
-                    if (buf[e] > m) m = buf[e]; /* a NaN makes s, hence all, NaN */
-            }
-            for (int64_t c = 0; c < j->C; c += OP_RC_RUN) {
-                int64_t cnt = j->C - c < OP_RC_RUN ? j->C - c : OP_RC_RUN;
-                j->get(j->x, base + c * j->D, cnt, j->D, buf);
-                for (int64_t e = 0; e < cnt; e++) s += exp(buf[e] - m);
-            }
-            double ls = m + log(s);
+            double m, ls;
+            op_rc_softmax_stats(j->get, j->x, base, j->C, j->D, &m, &ls);
+            ls += m;
             if (!ignored) {
                 j->get(j->x, base + tc * j->D, 1, 1, &v);
                 v -= ls;

@@ -64,6 +64,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "ops/decl.h"
 #include "ops/reduce_common.h"
 #include "ops/variants.h"
@@ -314,7 +315,8 @@ static void pool_one(pool_job *j, int64_t t)
     const pool_geom *g = &j->g;
     uint32_t n = g->n, last = n - 1;
     int64_t plane = t / j->out_plane, rem = t % j->out_plane;
-    int64_t jlo[POOL_MAX_SPATIAL], jhi[POOL_MAX_SPATIAL], st[POOL_MAX_SPATIAL];
+    int64_t jlo[POOL_MAX_SPATIAL] = {0}, jhi[POOL_MAX_SPATIAL] = {0}, st[POOL_MAX_SPATIAL] = {0};
+    BASE_ASSERT(n >= 1 && n <= POOL_MAX_SPATIAL);
     double valid = 1, padded = 1; /* window positions inside the input / padded input */
     bool empty = false;
     for (uint32_t i = n; i-- > 0;) {
@@ -341,7 +343,7 @@ static void pool_one(pool_job *j, int64_t t)
             return;
         }
     } else {
-        int64_t idx[POOL_MAX_SPATIAL];
+        int64_t idx[POOL_MAX_SPATIAL] = {0};
         for (uint32_t i = 0; i < n; i++) idx[i] = jlo[i];
         int64_t base = plane * j->in_plane, best = -1;
         double m = -INFINITY, s = 0, buf[OP_RC_RUN];

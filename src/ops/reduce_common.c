@@ -2,6 +2,8 @@
  * for the reduction family (see reduce_common.h). */
 #include "ops/reduce_common.h"
 
+#include <math.h>
+
 #include "base/half.h"
 #include "ops/numconv.h"
 
@@ -246,6 +248,26 @@ void op_rc_axis_view(uint32_t rank, const int64_t *dims, uint32_t axis, int64_t 
     *outer = o;
     *n = dims[axis];
     *inner = in;
+}
+
+void op_rc_softmax_stats(op_rc_get_f64 get, const void *x, int64_t off, int64_t n, int64_t step,
+                         double *max, double *log_sum)
+{
+    double buf[OP_RC_RUN], m = -INFINITY, s = 0;
+    for (int64_t i = 0; i < n; i += OP_RC_RUN) {
+        int64_t c = n - i < OP_RC_RUN ? n - i : OP_RC_RUN;
+        get(x, off + i * step, c, step, buf);
+        for (int64_t t = 0; t < c; t++)
+            if (buf[t] > m) m = buf[t];
+    }
+    for (int64_t i = 0; i < n; i += OP_RC_RUN) {
+        int64_t c = n - i < OP_RC_RUN ? n - i : OP_RC_RUN;
+        get(x, off + i * step, c, step, buf);
+        for (int64_t t = 0; t < c; t++) s += exp(buf[t] - m);
+    }
+    *max = m;
+    /* s >= 1 for n >= 1 (the maximum adds exp(0)), or NaN */
+    *log_sum = n > 0 ? log(s) : -INFINITY; /* cppcheck-suppress invalidFunctionArg */
 }
 
 #define RC_CHUNK_WORK 32768 /* element steps per pool chunk */

@@ -59,6 +59,12 @@ int64_t op_rc_mul_sat(int64_t a, int64_t b);
 void op_rc_axis_view(uint32_t rank, const int64_t *dims, uint32_t axis, int64_t *outer, int64_t *n,
                      int64_t *inner);
 
+/* The statistics (Log)Softmax needs of n >= 1 elements: their maximum m
+ * (ignoring NaN) and log(sum(exp(x - m))), in double; a NaN element, or
+ * +inf, or every element -inf makes the log NaN, as the formula does. */
+void op_rc_softmax_stats(op_rc_get_f64 get, const void *x, int64_t off, int64_t n, int64_t step,
+                         double *max, double *log_sum);
+
 /* Items per pool chunk when each item costs about `work` element steps: a
  * function of the sizes only, so chunks never depend on the thread count. */
 uint64_t op_rc_grain(int64_t work);

@@ -8,7 +8,8 @@
  *
  * Types: float16, float, double; bfloat16 from 13. Values are read exactly into
  * double, the row's maximum m, s = sum(exp(x - m)) and each result
- * (exp(x - m) / s, x - m - log(s)) are computed in double and rounded once.
+ * (exp(x - m - log(s)), x - m - log(s)) are computed in double and rounded
+ * once.
  * Hardmax puts 1 at the first maximum of each row and 0 elsewhere; a NaN counts
  * as the maximum (NumPy's argmax, the reference implementation's rule). A row
  * holding NaN or +inf gives NaN in (Log)Softmax, as the formula does.
@@ -68,32 +69,25 @@ static void sm_rows(void *ctx, uint64_t begin, uint64_t end)
     double buf[OP_RC_RUN], res[OP_RC_RUN];
     for (int64_t r = (int64_t)begin; r < (int64_t)end; r++) {
         int64_t base = (r / j->inner) * j->n * j->inner + r % j->inner, step = j->inner;
-        /* maximum (Hardmax: its first position; NaN wins) */
-        double m = -INFINITY;
+        /* Hardmax: the first maximum (a NaN wins); (Log)Softmax: m and log(sum) */
+        double m = -INFINITY, ls = 0;
         int64_t arg = -1;
-        bool nan = false;
-        for (int64_t i = 0; i < j->n; i += OP_RC_RUN) {
-            int64_t c = j->n - i < OP_RC_RUN ? j->n - i : OP_RC_RUN;
-            j->get(j->x, base + i * step, c, step, buf);
-            for (int64_t t = 0; t < c && !nan; t++) {
-                if (isnan(buf[t])) {
-                    nan = true;
-                    arg = i + t;
-                } else if (arg < 0 || buf[t] > m) {
-                    m = buf[t];
-                    arg = i + t;
-                }
-            }
-        }
-        double s = 0;
-        if (j->variant != SM_HARDMAX) {
-            for (int64_t i = 0; i < j->n; i += OP_RC_RUN) {
+        if (j->variant == SM_HARDMAX) {
+            bool nan = false;
+            for (int64_t i = 0; i < j->n && !nan; i += OP_RC_RUN) {
                 int64_t c = j->n - i < OP_RC_RUN ? j->n - i : OP_RC_RUN;
                 j->get(j->x, base + i * step, c, step, buf);
-                for (int64_t t = 0; t < c; t++) s += exp(buf[t] - m);
+                for (int64_t t = 0; t < c && !nan; t++) {
+                    if (isnan(buf[t]) || arg < 0 || buf[t] > m) {
+                        nan = isnan(buf[t]);
+                        m = buf[t];
+                        arg = i + t;
+                    }
+                }
             }
+        } else {
+            op_rc_softmax_stats(j->get, j->x, base, j->n, step, &m, &ls);
         }
-        double ls = log(s);
         for (int64_t i = 0; i < j->n; i += OP_RC_RUN) {
             int64_t c = j->n - i < OP_RC_RUN ? j->n - i : OP_RC_RUN;
             if (j->variant == SM_HARDMAX) {
@@ -101,7 +95,7 @@ static void sm_rows(void *ctx, uint64_t begin, uint64_t end)
             } else {
                 j->get(j->x, base + i * step, c, step, buf);
                 if (j->variant == SM_SOFTMAX)
-                    for (int64_t t = 0; t < c; t++) res[t] = exp(buf[t] - m) / s;
+                    for (int64_t t = 0; t < c; t++) res[t] = exp(buf[t] - m - ls);
                 else
                     for (int64_t t = 0; t < c; t++) res[t] = buf[t] - m - ls;
             }
