@@ -200,7 +200,7 @@ base_status loss_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, op
     if (w) {
         wv = malloc((size_t)C * sizeof *wv + 1);
         if (!wv) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
-        j.get(w->data, 0, C, 1, wv);
+        if (C) j.get(w->data, 0, C, 1, wv);
         j.w = wv;
     }
     j.loss = malloc((size_t)P * 2 * sizeof *j.loss + 1);
@@ -225,7 +225,7 @@ base_status loss_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, op
         goto done;
     }
     if (a->reduction == RED_NONE) {
-        j.put(out[0]->data, 0, P, 1, j.loss);
+        if (P) j.put(out[0]->data, 0, P, 1, j.loss);
     } else {
         double s = 0, ws = 0;
         for (int64_t q = 0; q < P; q++) {

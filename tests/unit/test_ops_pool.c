@@ -479,6 +479,64 @@ static void det_cases(void **state)
     tc_free(t);
 }
 
+/* Zero-element inputs (data NULL) run without reading or writing anything. */
+static void empty_tensors(void **state)
+{
+    (void)state;
+    int64_t d4[4] = {0, 2, 3, 3}, d2[2] = {0, 3}, z[1] = {0}, k0[1] = {0}, ax[1] = {1};
+    tcase *t = tc_new(22, "MaxPool", 1, 2);
+    oh_attr_ints(t->n, "kernel_shape", K22, 2);
+    t->in[0] = oh_tensor(IR_DTYPE_FLOAT, 4, d4, NULL);
+    assert_int_equal(tc_run(t, NULL), BASE_OK);
+    assert_int_equal(t->out[0]->numel, 0);
+    tc_free(t);
+    t = tc_new(22, "MaxUnpool", 2, 1);
+    oh_attr_ints(t->n, "kernel_shape", K22, 2);
+    t->in[0] = oh_tensor(IR_DTYPE_FLOAT, 4, d4, NULL);
+    t->in[1] = oh_tensor(IR_DTYPE_INT64, 4, d4, NULL);
+    assert_int_equal(tc_run(t, NULL), BASE_OK);
+    tc_free(t);
+    const char *ops[] = {"Softmax", "Hardmax", "Det"};
+    for (int i = 0; i < 3; i++) {
+        t = tc_new(22, ops[i], 1, 1);
+        t->in[0] = oh_tensor(IR_DTYPE_FLOAT, 2, d2, NULL);
+        assert_int_equal(tc_run(t, NULL), i == 2 ? BASE_ERR_INVALID : BASE_OK);
+        tc_free(t);
+    }
+    t = tc_new(14, "CumSum", 2, 1);
+    t->in[0] = oh_tensor(IR_DTYPE_FLOAT, 2, d2, NULL);
+    t->in[1] = oh_tensor(IR_DTYPE_INT64, 0, NULL, ax);
+    assert_int_equal(tc_run(t, NULL), BASE_OK);
+    tc_free(t);
+    t = tc_new(24, "TopK", 2, 2);
+    t->in[0] = oh_tensor(IR_DTYPE_FLOAT, 2, d2, NULL);
+    t->in[1] = oh_tensor(IR_DTYPE_INT64, 1, (int64_t[1]){1}, k0);
+    assert_int_equal(tc_run(t, NULL), BASE_OK);
+    tc_free(t);
+    t = tc_new(13, "ArgMax", 1, 1);
+    oh_attr_int(t->n, "axis", 1);
+    t->in[0] = oh_tensor(IR_DTYPE_FLOAT, 2, d2, NULL);
+    assert_int_equal(tc_run(t, NULL), BASE_OK);
+    tc_free(t);
+    for (int r = 0; r < 2; r++) {
+        t = tc_new(13, "SoftmaxCrossEntropyLoss", 3, 2);
+        if (r) oh_attr_string(t->n, "reduction", "none");
+        t->in[0] = oh_tensor(IR_DTYPE_FLOAT, 2, d2, NULL);
+        t->in[1] = oh_tensor(IR_DTYPE_INT64, 1, z, NULL);
+        t->in[2] = oh_tensor(IR_DTYPE_FLOAT, 1, (int64_t[1]){3}, (float[3]){1, 2, 3});
+        assert_int_equal(tc_run(t, NULL), BASE_OK);
+        if (!r) assert_true(isnan(at(t->out[0], 0))); /* mean of nothing */
+        tc_free(t);
+    }
+    int64_t dc0[2] = {2, 0}, t2[1] = {2};
+    t = tc_new(13, "NegativeLogLikelihoodLoss", 3, 1);
+    t->in[0] = oh_tensor(IR_DTYPE_FLOAT, 2, dc0, NULL);
+    t->in[1] = oh_tensor(IR_DTYPE_INT64, 1, t2, (int64_t[2]){0, 0});
+    t->in[2] = oh_tensor(IR_DTYPE_FLOAT, 1, z, NULL);
+    assert_int_equal(tc_run(t, NULL), BASE_ERR_INVALID); /* no classes */
+    tc_free(t);
+}
+
 /* ---- threads ----------------------------------------------------------------------------- */
 
 static void pools_threads_do_not_change_results(void **state)
@@ -532,6 +590,7 @@ int main(void)
         cmocka_unit_test(maxroipool_bins),
         cmocka_unit_test(losses),
         cmocka_unit_test(det_cases),
+        cmocka_unit_test(empty_tensors),
         cmocka_unit_test(pools_threads_do_not_change_results),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
