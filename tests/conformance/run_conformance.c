@@ -16,8 +16,9 @@
  * Lines starting with '#' are comments. The run fails (exit 1) on any
  * regression (a test not listed that does not pass) and on any unexpected
  * pass (a listed test that passes: take it off the list). --update rewrites
- * EXPECT_FILE from this run, keeping the reasons already written and giving
- * new entries the failure message as reason.
+ * EXPECT_FILE from this run: reasons written by hand are kept; new entries,
+ * and entries whose reason was an earlier failure message, get this run's
+ * failure message (so no reason goes stale).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
