@@ -12,7 +12,7 @@
 #include "cli/cli.h"
 
 static const char help[] =
-    "usage: onnxfold info MODEL [--json]\n"
+    "usage: onnxfold info MODEL [--json] [--shapes] [--cost]\n"
     "\n"
     "Prints what MODEL holds: IR version, producer, opset imports, inputs and outputs\n"
     "with element types and shapes (symbolic dims by name), node counts by op type\n"
@@ -20,7 +20,13 @@ static const char help[] =
     "external data files, functions, metadata, and whether the graph passes onnxfold's\n"
     "structural check.\n"
     "\n"
-    "  --json   one JSON object instead (schema: docs/info-json.md)\n";
+    "  --json     one JSON object instead (schema: docs/info-json.md)\n"
+    "  --shapes   also every value of the main graph with its element type and shape,\n"
+    "             inferred from the inputs' declared types (symbolic dims by name, ? where\n"
+    "             unknown) and the operator it comes from\n"
+    "  --cost     also each node's estimated cost for a prover (multiply-accumulates,\n"
+    "             parameters, element-wise and non-linear operations, constraints =\n"
+    "             macs + elementwise + 16 * nonlinear; docs/slicing.md), summed per op type\n";
 
 static void human_bytes(char *buf, size_t n, uint64_t b)
 {
@@ -38,14 +44,15 @@ static void put(const char *s)
     text_string(stdout, s);
 }
 
-static void print_io_human(const onnxfold_io *io)
+/* "  name: dtype [d0, d1]" without the newline. */
+static void print_io_inline(const onnxfold_io *io)
 {
     printf("  ");
     put(io->name ? io->name : "");
     printf(": ");
-    put(io->dtype ? io->dtype : io->kind);
+    put(io->dtype ? io->dtype : strcmp(io->kind, "none") ? io->kind : "?");
     if (io->rank < 0) {
-        printf(" [?]\n");
+        printf(" [?]");
         return;
     }
     printf(" [");
@@ -58,7 +65,13 @@ static void print_io_human(const onnxfold_io *io)
         else
             printf("?");
     }
-    printf("]\n");
+    printf("]");
+}
+
+static void print_io_human(const onnxfold_io *io)
+{
+    print_io_inline(io);
+    printf("\n");
 }
 
 static void print_human(const char *path, const onnxfold_info *in, const onnxfold_error *check)
@@ -131,10 +144,16 @@ static void print_human(const char *path, const onnxfold_info *in, const onnxfol
     printf("\n");
 }
 
-static void json_io(const onnxfold_io *io)
+/* {"name": .., "kind": .., "dtype": .., "shape": [..]} with, when producer is
+ * given, a "producer" field too. */
+static void json_io_with(const onnxfold_io *io, const char *producer)
 {
     printf("{\"name\": ");
     json_string(stdout, io->name);
+    if (producer) {
+        printf(", \"producer\": ");
+        json_string(stdout, producer);
+    }
     printf(", \"kind\": ");
     json_string(stdout, io->kind);
     printf(", \"dtype\": ");
@@ -155,6 +174,11 @@ static void json_io(const onnxfold_io *io)
             printf("null");
     }
     printf("]}");
+}
+
+static void json_io(const onnxfold_io *io)
+{
+    json_io_with(io, NULL);
 }
 
 static void json_ios(const char *key, const onnxfold_io *ios, size_t n)
@@ -252,19 +276,117 @@ static void print_json(const char *path, const onnxfold_info *in, const onnxfold
     printf("],\n  \"check\": {\"ok\": %s, \"message\": ",
            check->status == ONNXFOLD_OK ? "true" : "false");
     json_string(stdout, check->status == ONNXFOLD_OK ? "" : check->message);
-    printf("}\n}\n");
+    printf("}");
+}
+
+/* ---- --shapes and --cost ------------------------------------------------------------- */
+
+static void print_values_human(const onnxfold_value_type *v, size_t n, uint64_t unsupported)
+{
+    printf("values (%zu):\n", n);
+    for (size_t i = 0; i < n; i++) {
+        print_io_inline(&v[i].io);
+        printf("  <- ");
+        put(v[i].producer);
+        printf("\n");
+    }
+    if (unsupported)
+        printf("note: %" PRIu64 " node(s) of operators onnxfold does not know: their outputs are "
+               "unknown (?)\n",
+               unsupported);
+}
+
+static void print_values_json(const onnxfold_value_type *v, size_t n, uint64_t unsupported)
+{
+    printf(",\n  \"unsupported_nodes\": %" PRIu64 ",\n  \"values\": [", unsupported);
+    for (size_t i = 0; i < n; i++) {
+        printf("%s\n    ", i ? "," : "");
+        json_io_with(&v[i].io, v[i].producer);
+    }
+    printf("\n  ]");
+}
+
+static void cost_fields_json(const onnxfold_cost *c)
+{
+    printf("\"macs\": %" PRIu64 ", \"params\": %" PRIu64 ", \"param_bytes\": %" PRIu64
+           ", \"elementwise\": %" PRIu64 ", \"nonlinear\": %" PRIu64 ", \"constraints\": %" PRIu64
+           ", \"estimated\": %s",
+           c->macs, c->params, c->param_bytes, c->elementwise, c->nonlinear, c->constraints,
+           c->estimated ? "true" : "false");
+}
+
+static void print_cost_json(const onnxfold_cost_report *r)
+{
+    printf(",\n  \"cost\": {\n    \"nodes\": [");
+    for (size_t i = 0; i < r->n_nodes; i++) {
+        const onnxfold_node_cost *c = &r->nodes[i];
+        printf("%s\n      {\"name\": ", i ? "," : "");
+        json_string(stdout, c->name);
+        printf(", \"op_type\": ");
+        json_string(stdout, c->op_type);
+        printf(", \"output\": ");
+        json_string(stdout, c->output);
+        printf(", ");
+        cost_fields_json(&c->cost);
+        printf("}");
+    }
+    printf("\n    ],\n    \"ops\": [");
+    for (size_t i = 0; i < r->n_ops; i++) {
+        printf("%s\n      {\"op_type\": ", i ? "," : "");
+        json_string(stdout, r->ops[i].op_type);
+        printf(", \"count\": %" PRIu64 ", ", r->ops[i].count);
+        cost_fields_json(&r->ops[i].cost);
+        printf("}");
+    }
+    printf("\n    ],\n    \"total\": {");
+    cost_fields_json(&r->total);
+    printf("}\n  }");
+}
+
+static void print_cost_human(const onnxfold_cost_report *r)
+{
+    printf("cost per node (constraints = macs + elementwise + 16 * nonlinear; * = a dim was "
+           "unknown and counted as 1):\n");
+    for (size_t i = 0; i < r->n_nodes; i++) {
+        const onnxfold_node_cost *c = &r->nodes[i];
+        printf("  ");
+        put(*c->name ? c->name : c->output);
+        printf(" (");
+        put(c->op_type);
+        printf("): macs %" PRIu64 ", params %" PRIu64 ", elementwise %" PRIu64
+               ", nonlinear %" PRIu64 ", constraints %" PRIu64 "%s\n",
+               c->cost.macs, c->cost.params, c->cost.elementwise, c->cost.nonlinear,
+               c->cost.constraints, c->cost.estimated ? " *" : "");
+    }
+    printf("cost per op type:\n");
+    for (size_t i = 0; i < r->n_ops; i++) {
+        const onnxfold_op_cost *o = &r->ops[i];
+        printf("  %-24s %6" PRIu64 " nodes  macs %" PRIu64 "  params %" PRIu64
+               "  elementwise %" PRIu64 "  nonlinear %" PRIu64 "  constraints %" PRIu64 "\n",
+               o->op_type, o->count, o->cost.macs, o->cost.params, o->cost.elementwise,
+               o->cost.nonlinear, o->cost.constraints);
+    }
+    const onnxfold_cost *t = &r->total;
+    printf("total: macs %" PRIu64 ", params %" PRIu64 " (%" PRIu64 " bytes), elementwise %" PRIu64
+           ", nonlinear %" PRIu64 ", constraints %" PRIu64 "%s\n",
+           t->macs, t->params, t->param_bytes, t->elementwise, t->nonlinear, t->constraints,
+           t->estimated ? " (estimated: some dims unknown)" : "");
 }
 
 int cli_info(int argc, char **argv)
 {
     const char *path = NULL;
-    int json = 0;
+    int json = 0, shapes = 0, cost = 0;
     for (int i = 0; i < argc; i++) {
         if (cli_is_help(argv[i])) {
             fputs(help, stdout);
             return CLI_OK;
         } else if (strcmp(argv[i], "--json") == 0) {
             json = 1;
+        } else if (strcmp(argv[i], "--shapes") == 0) {
+            shapes = 1;
+        } else if (strcmp(argv[i], "--cost") == 0) {
+            cost = 1;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_error("info: unknown option '%s' (see 'onnxfold info --help')", argv[i]);
         } else if (!path) {
@@ -284,12 +406,37 @@ int cli_info(int argc, char **argv)
     }
     onnxfold_error check;
     (void)onnxfold_model_verify(m, &check);
-    if (json)
+    onnxfold_value_type *types = NULL;
+    size_t n_types = 0;
+    uint64_t unsupported = 0;
+    onnxfold_cost_report *cr = NULL;
+    int rc = CLI_OK;
+    if ((shapes || cost) && check.status == ONNXFOLD_OK &&
+        onnxfold_model_infer_shapes(m, &unsupported, &err) != ONNXFOLD_OK)
+        rc = cli_error("%s: %s", path, err.message);
+    if (rc == CLI_OK && (shapes || cost) && check.status != ONNXFOLD_OK)
+        rc = cli_error("%s: the structural check fails, so shapes and costs are not computed: %s",
+                       path, check.message);
+    if (rc == CLI_OK && shapes &&
+        onnxfold_model_value_types(m, &types, &n_types, &err) != ONNXFOLD_OK)
+        rc = cli_error("%s", err.message);
+    if (rc == CLI_OK && cost && onnxfold_model_cost(m, &cr, &err) != ONNXFOLD_OK)
+        rc = cli_error("%s: %s", path, err.message);
+    if (rc == CLI_OK && json) {
         print_json(path, in, &check);
-    else
+        if (shapes) print_values_json(types, n_types, unsupported);
+        if (cost) print_cost_json(cr);
+        printf("\n}\n");
+    } else if (rc == CLI_OK) {
         print_human(path, in, &check);
+        if (shapes) print_values_human(types, n_types, unsupported);
+        if (cost) print_cost_human(cr);
+    }
+    onnxfold_value_types_free(types);
+    onnxfold_cost_report_free(cr);
     onnxfold_info_free(in);
     onnxfold_model_free(m);
+    if (rc != CLI_OK) return rc;
     if (fflush(stdout) != 0) return cli_error("info: cannot write output");
     return CLI_OK;
 }

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# `info --shapes` and `info --cost`: inferred types of every value (symbolic
+# dims kept by name, known dims exact), cost figures, JSON fields as
+# documented in docs/info-json.md, and refusal of a model whose shapes
+# contradict each other (one line naming the node, exit 2).
+. "$(dirname "$0")/lib.sh"
+O=$ONNXFOLD
+cd "$work" || exit 1
+py - <<'PY' || exit 1
+import numpy as np, onnx
+from onnx import helper, TensorProto, numpy_helper as nh
+X = helper.make_tensor_value_info('x', TensorProto.FLOAT, ['batch', 3, 4])
+Y = helper.make_tensor_value_info('y', TensorProto.BOOL, None)
+w = nh.from_array(np.ones((3, 1), np.float32), 'w')
+g = helper.make_graph([helper.make_node('Add', ['x', 'w'], ['a'], name='add'),
+                       helper.make_node('Relu', ['a'], ['r'], name='relu'),
+                       helper.make_node('Less', ['r', 'w'], ['y'], name='less')],
+                      'g', [X], [Y], [w])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('', 14)]), 'm.onnx')
+bad = nh.from_array(np.ones((5,), np.float32), 'w')
+YF = helper.make_tensor_value_info('y', TensorProto.FLOAT, None)
+g = helper.make_graph([helper.make_node('Add', ['x', 'w'], ['y'], name='bad_add')], 'g', [X], [YF], [bad])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('', 14)]), 'bad.onnx')
+PY
+check "--shapes: symbolic and known dims, producers" sh -c "'$O' info m.onnx --shapes >s.txt &&
+  grep -q '  a: float \[batch, 3, 4\]  <- Add' s.txt && grep -q '  y: bool \[batch, 3, 4\]  <- Less' s.txt &&
+  grep -q '  w: float \[3, 1\]  <- initializer' s.txt"
+check "--shapes --cost --json: documented fields" sh -c "'$O' info m.onnx --shapes --cost --json >s.json &&
+  '$PYTHON' -c \"
+import json
+d = json.load(open('s.json'))
+v = {x['name']: x for x in d['values']}
+assert v['r']['shape'] == ['batch', 3, 4] and v['r']['dtype'] == 'float' and v['r']['producer'] == 'Relu'
+assert d['unsupported_nodes'] == 0
+c = d['cost']
+assert [n['op_type'] for n in c['nodes']] == ['Add', 'Relu', 'Less']
+relu = c['nodes'][1]
+assert relu['nonlinear'] == 12 and relu['constraints'] == 16 * 12 and relu['estimated'] is True
+assert c['total']['params'] == 6 and c['total']['param_bytes'] == 24
+assert c['ops'][0]['constraints'] >= c['ops'][-1]['constraints']\""
+expect_fail2 "contradicting shapes name the node" "node 'bad_add' (Add):" "$O" info bad.onnx --shapes
+check "plain info does not need inference" "$O" info bad.onnx
+finish
