@@ -7,4 +7,7 @@
 /* ops/binary.c: element-wise arithmetic with broadcasting. */
 enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV };
 
+/* ops/transpose.c: DepthToSpace and SpaceToDepth share their functions. */
+enum { SHP_DEPTH_TO_SPACE, SHP_SPACE_TO_DEPTH };
+
 #endif
