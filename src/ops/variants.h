@@ -10,4 +10,7 @@ enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV };
 /* ops/transpose.c: DepthToSpace and SpaceToDepth share their functions. */
 enum { SHP_DEPTH_TO_SPACE, SHP_SPACE_TO_DEPTH };
 
+/* ops/scatter.c: the scatter operators share their parser and inference. */
+enum { SHP_SCATTER_ELEMENTS, SHP_SCATTER_ND, SHP_TENSOR_SCATTER };
+
 #endif
