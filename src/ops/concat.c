@@ -30,8 +30,7 @@ typedef struct concat_attrs {
     bool has_split;
 } concat_attrs;
 
-static base_status check_axis(base_diag *d, int64_t opset, int64_t axis, int64_t rank,
-                              int64_t *out)
+static base_status check_axis(base_diag *d, int64_t opset, int64_t axis, int64_t rank, int64_t *out)
 {
     if (rank == 0) return base_diag_set(d, BASE_ERR_INVALID, "input must have rank 1 or more");
     if (axis < 0 && opset < 11)
@@ -65,8 +64,8 @@ base_status concat_infer(op_infer_ctx *ic)
                                  op_dtype_name(dtype), op_dtype_name(t->dtype));
         if (t->dtype) dtype = t->dtype;
         if (t->rank >= 0 && rank >= 0 && t->rank != rank)
-            return base_diag_set(ic->d, BASE_ERR_INVALID, "inputs have ranks %" PRId32 " and %" PRId32,
-                                 rank, t->rank);
+            return base_diag_set(ic->d, BASE_ERR_INVALID,
+                                 "inputs have ranks %" PRId32 " and %" PRId32, rank, t->rank);
         if (t->rank >= 0) rank = t->rank;
     }
     if (dtype) {
@@ -89,9 +88,9 @@ base_status concat_infer(op_infer_ctx *ic)
             op_dim x = t->dims[k], y = o->dims[k];
             if (k == axis) continue;
             if (x.v >= 0 && y.v >= 0 && x.v != y.v)
-                return base_diag_set(ic->d, BASE_ERR_INVALID,
-                                     "input dims %" PRId64 " and %" PRId64 " differ on axis %" PRId32,
-                                     y.v, x.v, k);
+                return base_diag_set(
+                    ic->d, BASE_ERR_INVALID,
+                    "input dims %" PRId64 " and %" PRId64 " differ on axis %" PRId32, y.v, x.v, k);
             if (i == 0 || (y.v < 0 && (x.v >= 0 || (!y.sym && x.sym)))) o->dims[k] = x;
         }
         if (total >= 0 && t->dims[axis].v >= 0 && total <= INT64_MAX - t->dims[axis].v)
@@ -205,8 +204,8 @@ static base_status split_lengths(int64_t opset, const int64_t *given, size_t n_g
 {
     if (have) {
         if (n_given != n_out)
-            return base_diag_set(d, BASE_ERR_INVALID, "split has %zu values for %" PRIu32 " outputs",
-                                 n_given, n_out);
+            return base_diag_set(d, BASE_ERR_INVALID,
+                                 "split has %zu values for %" PRIu32 " outputs", n_given, n_out);
         int64_t sum = 0;
         for (size_t i = 0; i < n_given; i++) {
             if (given[i] < 0 || given[i] > INT64_MAX - sum)
@@ -255,7 +254,8 @@ base_status split_infer(op_infer_ctx *ic)
     if (st != BASE_OK) return st;
     const op_tensor *v = ic->n_in > 1 && ic->in[1] ? ic->value[1] : NULL;
     bool input = ic->opset >= 13 && ic->n_in > 1 && ic->in[1];
-    int64_t *given = calloc(2 * (size_t)ic->n_out + 2, sizeof *given), *lens = given + ic->n_out + 1;
+    int64_t *given = calloc(2 * (size_t)ic->n_out + 2, sizeof *given),
+            *lens = given + ic->n_out + 1;
     if (!given) return base_diag_set(ic->d, BASE_ERR_NOMEM, "out of memory");
     size_t n = 0;
     bool have = false;
@@ -277,16 +277,17 @@ base_status split_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, o
 {
     const op_tensor *x = in[0];
     int64_t axis;
-    base_status st = check_axis(c->d, c->opset, ((const concat_attrs *)c->attrs)->axis, x->rank,
-                                &axis);
+    base_status st =
+        check_axis(c->d, c->opset, ((const concat_attrs *)c->attrs)->axis, x->rank, &axis);
     if (st != BASE_OK) return st;
     int64_t *given = calloc(2 * (size_t)n_out + 2, sizeof *given), *lens = given + n_out + 1;
     if (!given) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
     size_t n = 0;
     bool have = false;
-    st = split_given(c->attrs, c->opset, n_in > 1 ? in[1] : NULL, given, n_out + 1, &n, &have,
-                     c->d);
-    if (st == BASE_OK) st = split_lengths(c->opset, given, n, have, x->dims[axis], n_out, lens, c->d);
+    st =
+        split_given(c->attrs, c->opset, n_in > 1 ? in[1] : NULL, given, n_out + 1, &n, &have, c->d);
+    if (st == BASE_OK)
+        st = split_lengths(c->opset, given, n, have, x->dims[axis], n_out, lens, c->d);
     int64_t xs[OP_MAX_RANK], start = 0;
     shp_strides(x->rank, x->dims, xs);
     size_t es = op_dtype_size(x->dtype);

@@ -93,7 +93,8 @@ base_status gather_infer(op_infer_ctx *ic)
     op_type_set(&ic->out[0], dtype, r);
     if (x->rank < 0) return BASE_OK;
     int64_t axis;
-    if (x->rank == 0) return base_diag_set(ic->d, BASE_ERR_INVALID, "data must have rank 1 or more");
+    if (x->rank == 0)
+        return base_diag_set(ic->d, BASE_ERR_INVALID, "data must have rank 1 or more");
     st = op_axis(ic->d, a->axis, x->rank, false, &axis);
     if (st != BASE_OK || r < 0) return st;
     op_dim *o = ic->out[0].dims;
@@ -153,7 +154,8 @@ base_status gather_elements_infer(op_infer_ctx *ic)
                              "data and indices have ranks %" PRId32 " and %" PRId32, x->rank,
                              ind->rank);
     int64_t axis;
-    if (x->rank == 0) return base_diag_set(ic->d, BASE_ERR_INVALID, "data must have rank 1 or more");
+    if (x->rank == 0)
+        return base_diag_set(ic->d, BASE_ERR_INVALID, "data must have rank 1 or more");
     if (x->rank > 0) return op_axis(ic->d, a->axis, x->rank, false, &axis);
     return BASE_OK;
 }
@@ -216,7 +218,8 @@ base_status gather_elements_kernel(const op_ctx *c, op_tensor *const *in, uint32
         if (!norm_index(shp_index_at(ind, i), s, &k)) st = bad_index(c->d, shp_index_at(ind, i), s);
     if (st == BASE_OK) st = op_output(c, out, 0, x->dtype, ind->rank, ind->dims);
     if (st != BASE_OK) return st;
-    ge_job j = {.x = x, .ind = ind, .dst = out[0]->data, .axis = axis, .es = op_dtype_size(x->dtype)};
+    ge_job j = {
+        .x = x, .ind = ind, .dst = out[0]->data, .axis = axis, .es = op_dtype_size(x->dtype)};
     shp_strides(x->rank, x->dims, j.xs);
     if (ind->numel) base_pool_for(shp_pool(c), (uint64_t)ind->numel, 1u << 14, ge_rows, &j);
     return shp_own_strings(out[0], c->d);
@@ -249,7 +252,8 @@ base_status gather_nd_infer(op_infer_ctx *ic)
     if (orank > OP_MAX_RANK) return BASE_OK;
     op_type_set(&ic->out[0], dtype, (int32_t)orank);
     int32_t n = 0;
-    for (int64_t i = 0; i < q - 1; i++) ic->out[0].dims[n++] = i < b && ind->dims[i].v < 0 ? x->dims[i] : ind->dims[i];
+    for (int64_t i = 0; i < q - 1; i++)
+        ic->out[0].dims[n++] = i < b && ind->dims[i].v < 0 ? x->dims[i] : ind->dims[i];
     for (int64_t i = b + k; i < r; i++) ic->out[0].dims[n++] = x->dims[i];
     return BASE_OK;
 }

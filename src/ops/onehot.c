@@ -75,8 +75,8 @@ base_status onehot_infer(op_infer_ctx *ic)
     if (st == BASE_OK && ic->value[1]) st = get_depth(ic->value[1], &depth, ic->d);
     if (st != BASE_OK) return st;
     for (int32_t i = 0, k = 0; i < r; i++)
-        ic->out[0].dims[i] = i == axis ? (depth >= 0 ? op_dim_known(depth) : op_dim_unknown())
-                                       : ind->dims[k++];
+        ic->out[0].dims[i] =
+            i == axis ? (depth >= 0 ? op_dim_known(depth) : op_dim_unknown()) : ind->dims[k++];
     return BASE_OK;
 }
 

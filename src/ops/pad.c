@@ -60,8 +60,8 @@ base_status pad_parse(const op_parse_ctx *pc, void **attrs)
     else if (strcmp(mode, "wrap") == 0 && pc->opset >= 19)
         a->mode = PAD_WRAP;
     else
-        return base_diag_set(pc->d, BASE_ERR_INVALID, "mode '%s' is not supported at opset %" PRId64,
-                             mode, pc->opset);
+        return base_diag_set(pc->d, BASE_ERR_INVALID,
+                             "mode '%s' is not supported at opset %" PRId64, mode, pc->opset);
     if (pc->opset >= 11) return BASE_OK;
     bool has;
     st = op_attr_ints(pc, "pads", &a->pads, &a->n_pads, &has);
@@ -73,8 +73,8 @@ base_status pad_parse(const op_parse_ctx *pc, void **attrs)
 
 /* Per-axis begin/end pads for an input of `rank` (zeros on axes not listed). */
 static base_status pad_amounts(const pad_attrs *a, int64_t opset, const op_tensor *pads_in,
-                               const op_tensor *axes_in, int64_t rank, int64_t *begin,
-                               int64_t *end, base_diag *d)
+                               const op_tensor *axes_in, int64_t rank, int64_t *begin, int64_t *end,
+                               base_diag *d)
 {
     int64_t pads[2 * OP_MAX_RANK], axes[OP_MAX_RANK];
     size_t np, na;
@@ -216,7 +216,8 @@ base_status pad_infer(op_infer_ctx *ic)
             int64_t n = padded_size(dim.v, b[i], e[i]);
             if (n < 0)
                 return base_diag_set(ic->d, BASE_ERR_INVALID,
-                                     "pads %" PRId64 ", %" PRId64 " do not fit an axis of size %" PRId64,
+                                     "pads %" PRId64 ", %" PRId64
+                                     " do not fit an axis of size %" PRId64,
                                      b[i], e[i], dim.v);
             ic->out[0].dims[i] = op_dim_known(n);
         }
@@ -261,7 +262,8 @@ base_status pad_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, op_
     return pad_run(c, a->mode, x, b, e, fill, out);
 }
 
-/* ---- CenterCropPad ---------------------------------------------------------------------------- */
+/* ---- CenterCropPad ----------------------------------------------------------------------------
+ */
 
 base_status center_crop_pad_parse(const op_parse_ctx *pc, void **attrs)
 {

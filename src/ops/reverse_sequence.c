@@ -25,8 +25,8 @@ base_status reverse_sequence_parse(const op_parse_ctx *pc, void **attrs)
     *attrs = a;
     base_status st = op_attr_int(pc, "batch_axis", 1, &a->batch_axis);
     if (st == BASE_OK) st = op_attr_int(pc, "time_axis", 0, &a->time_axis);
-    if (st == BASE_OK && !((a->batch_axis == 0 && a->time_axis == 1) ||
-                           (a->batch_axis == 1 && a->time_axis == 0)))
+    if (st == BASE_OK &&
+        !((a->batch_axis == 0 && a->time_axis == 1) || (a->batch_axis == 1 && a->time_axis == 0)))
         st = base_diag_set(pc->d, BASE_ERR_INVALID,
                            "batch_axis and time_axis must be 0 and 1, not %" PRId64 " and %" PRId64,
                            a->batch_axis, a->time_axis);

@@ -61,11 +61,11 @@ typedef void (*red_fn)(uint8_t *dst, const uint8_t *src, int64_t n);
         }                                                                                          \
     }
 
-#define ID(v)   (v)
-#define F16L(v) base_f16_to_f32(v)
-#define F16S(v) base_f32_to_f16(v)
-#define BF16L(v) base_bf16_to_f32(v)
-#define BF16S(v) base_f32_to_bf16(v)
+#define ID(v)      (v)
+#define F16L(v)    base_f16_to_f32(v)
+#define F16S(v)    base_f32_to_f16(v)
+#define BF16L(v)   base_bf16_to_f32(v)
+#define BF16S(v)   base_f32_to_bf16(v)
 #define FMAX(x, y) (isnan(x) || isnan(y) ? (x) + (y) : (x) < (y) ? (y) : (x))
 #define FMIN(x, y) (isnan(x) || isnan(y) ? (x) + (y) : (y) < (x) ? (y) : (x))
 
@@ -93,7 +93,7 @@ INT_REDS(u16, uint16_t, uint32_t)
 INT_REDS(u32, uint32_t, uint32_t)
 INT_REDS(u64, uint64_t, uint64_t)
 RED_FN(add_b, uint8_t, uint8_t, ID, ID, x || y)
-RED_FN(mul_b, uint8_t, uint8_t, ID, ID, x && y)
+RED_FN(mul_b, uint8_t, uint8_t, ID, ID, x &&y)
 
 #define REDS_FOR(OP, BOOL)                                                                         \
     {                                                                                              \
@@ -132,8 +132,7 @@ base_status scatter_parse(const op_parse_ctx *pc, void **attrs)
     if (!a) return BASE_ERR_NOMEM;
     *attrs = a;
     int32_t v = pc->op->variant;
-    base_status st =
-        op_attr_int(pc, "axis", v == SHP_TENSOR_SCATTER ? -2 : 0, &a->axis);
+    base_status st = op_attr_int(pc, "axis", v == SHP_TENSOR_SCATTER ? -2 : 0, &a->axis);
     const char *s = "none";
     if (st == BASE_OK && v != SHP_TENSOR_SCATTER && pc->opset >= 16)
         st = op_attr_string(pc, "reduction", "none", &s);
@@ -143,8 +142,8 @@ base_status scatter_parse(const op_parse_ctx *pc, void **attrs)
     for (int i = 0; i < max; i++)
         if (strcmp(s, red_names[i]) == 0) a->red = (red_kind)i;
     if (a->red == RED_COUNT)
-        return base_diag_set(pc->d, BASE_ERR_INVALID, "reduction '%s' is not supported at opset %" PRId64,
-                             s, pc->opset);
+        return base_diag_set(pc->d, BASE_ERR_INVALID,
+                             "reduction '%s' is not supported at opset %" PRId64, s, pc->opset);
     if (v == SHP_TENSOR_SCATTER) {
         st = op_attr_string(pc, "mode", "linear", &s);
         if (st != BASE_OK) return st;
@@ -255,8 +254,8 @@ base_status scatter_elements_kernel(const op_ctx *c, op_tensor *const *in, uint3
 
 /* ---- ScatterND ---------------------------------------------------------------------------- */
 
-base_status scatter_nd_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in,
-                              op_tensor **out, uint32_t n_out)
+base_status scatter_nd_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, op_tensor **out,
+                              uint32_t n_out)
 {
     (void)n_in;
     (void)n_out;
@@ -324,8 +323,8 @@ base_status tensor_scatter_kernel(const op_ctx *c, op_tensor *const *in, uint32_
     if (!ok) return base_diag_set(c->d, BASE_ERR_INVALID, "update does not fit the cache");
     int64_t batch = x->dims[0], len = x->dims[axis], seq = u->dims[axis];
     if (w && (w->dtype != IR_DTYPE_INT64 || w->rank != 1 || w->dims[0] != batch))
-        return base_diag_set(c->d, BASE_ERR_INVALID, "write_indices must be int64 of shape [%" PRId64 "]",
-                             batch);
+        return base_diag_set(c->d, BASE_ERR_INVALID,
+                             "write_indices must be int64 of shape [%" PRId64 "]", batch);
     for (int64_t b = 0; w && b < batch; b++) {
         int64_t v = ((const int64_t *)w->data)[b];
         if (v < 0 || (!a->circular && v > len - seq))

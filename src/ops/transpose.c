@@ -43,8 +43,8 @@ static base_status get_perm(const transpose_attrs *a, int64_t rank, int64_t *per
         return BASE_OK;
     }
     if ((int64_t)a->n_perm != rank)
-        return base_diag_set(d, BASE_ERR_INVALID, "perm has %zu values for an input of rank %" PRId64,
-                             a->n_perm, rank);
+        return base_diag_set(d, BASE_ERR_INVALID,
+                             "perm has %zu values for an input of rank %" PRId64, a->n_perm, rank);
     bool seen[OP_MAX_RANK] = {false};
     for (int64_t i = 0; i < rank; i++) {
         int64_t p = a->perm[i];
@@ -140,7 +140,7 @@ static base_status space_depth_dims(int32_t variant, int64_t bs, const int64_t *
                                      "dim %d (%" PRId64 ") is not divisible by blocksize %" PRId64,
                                      i, x[i], bs);
         o[1] = x[1] >= 0 && bs <= INT64_MAX / bs && x[1] <= INT64_MAX / (bs * bs) ? x[1] * bs * bs
-                                                                                 : -1;
+                                                                                  : -1;
         o[2] = x[2] >= 0 ? x[2] / bs : -1;
         o[3] = x[3] >= 0 ? x[3] / bs : -1;
     }
@@ -164,7 +164,8 @@ base_status space_depth_infer(op_infer_ctx *ic)
     st = space_depth_dims(ic->op->variant, a->blocksize, xd, od, ic->d);
     if (st != BASE_OK) return st;
     ic->out[0].dims[0] = x->dims[0];
-    for (int i = 1; i < 4; i++) ic->out[0].dims[i] = od[i] >= 0 ? op_dim_known(od[i]) : op_dim_unknown();
+    for (int i = 1; i < 4; i++)
+        ic->out[0].dims[i] = od[i] >= 0 ? op_dim_known(od[i]) : op_dim_unknown();
     return BASE_OK;
 }
 

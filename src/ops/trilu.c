@@ -79,8 +79,9 @@ base_status trilu_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, o
     base_status st = shp_check_dtype(c->d, "input", x->dtype);
     if (st == BASE_OK) st = op_output(c, out, 0, x->dtype, x->rank, x->dims);
     if (st != BASE_OK) return st;
-    trilu_job j = {x->data, out[0]->data, op_dtype_size(x->dtype), x->dims[x->rank - 2],
-                   x->dims[x->rank - 1], k, a->upper != 0};
+    trilu_job j = {
+        x->data, out[0]->data, op_dtype_size(x->dtype), x->dims[x->rank - 2], x->dims[x->rank - 1],
+        k,       a->upper != 0};
     /* |k| beyond N + M changes nothing: clamp so i + k cannot overflow */
     int64_t lim = j.n + j.m;
     j.k = k > lim ? lim : k < -lim ? -lim : k;

@@ -79,7 +79,7 @@ static int cmp_f64(double a, double b)
 {
     bool na = isnan(a), nb = isnan(b);
     if (na || nb) return na - nb; /* NaN last, NaNs equal */
-    return a < b ? -1 : a > b; /* -0 == +0 */
+    return a < b ? -1 : a > b;    /* -0 == +0 */
 }
 
 /* Compares elements p and q of the input. */
@@ -138,7 +138,8 @@ static void merge_sort(const uq_ctx *u, int64_t *idx, int64_t *tmp, int64_t n)
         for (int64_t lo = 0; lo < n; lo += 2 * w) {
             int64_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
             int64_t a = lo, b = mid, k = lo;
-            while (a < mid && b < hi) tmp[k++] = cmp_item(u, idx[b], idx[a]) < 0 ? idx[b++] : idx[a++];
+            while (a < mid && b < hi)
+                tmp[k++] = cmp_item(u, idx[b], idx[a]) < 0 ? idx[b++] : idx[a++];
             while (a < mid) tmp[k++] = idx[a++];
             while (b < hi) tmp[k++] = idx[b++];
         }

@@ -13,4 +13,7 @@ enum { SHP_DEPTH_TO_SPACE, SHP_SPACE_TO_DEPTH };
 /* ops/scatter.c: the scatter operators share their parser and inference. */
 enum { SHP_SCATTER_ELEMENTS, SHP_SCATTER_ND, SHP_TENSOR_SCATTER };
 
+/* ops/resize.c: Resize and its predecessor Upsample. */
+enum { SHP_RESIZE, SHP_UPSAMPLE };
+
 #endif
