@@ -388,14 +388,6 @@ static int64_t rs_nearest_index(const resize_attrs *a, double x, double scale, i
     return rs_clamp(k, n);
 }
 
-/* The cubic convolution kernel at distance t >= 0. */
-static double rs_cubic(double t, double A)
-{
-    if (t <= 1) return ((A + 2) * t - (A + 3)) * t * t + 1;
-    if (t < 2) return ((A * t - 5 * A) * t + 8 * A) * t - 4 * A;
-    return 0;
-}
-
 /* Taps of one axis: n per output position, indices clamped into the axis. */
 typedef struct rs_taps {
     int64_t n;
@@ -431,7 +423,7 @@ static base_status rs_taps_of(const resize_attrs *a, const rs_plan *p, int64_t a
         double *w = t->w + x * t->n;
         for (int64_t i = 0; i < t->n; i++) {
             double dist = fabs((double)(first + i) - r) * sa, k = k0 + (double)(first + i);
-            w[i] = a->mode == RS_LINEAR ? fmax(0.0, 1 - dist) : rs_cubic(dist, a->cubic_a);
+            w[i] = a->mode == RS_LINEAR ? fmax(0.0, 1 - dist) : shp_cubic(dist, a->cubic_a);
             if (a->exclude_outside && (k < 0 || k > (double)(lin - 1))) w[i] = 0;
             ix[i] = rs_clamp(k, lin);
             sum += w[i];
@@ -479,50 +471,6 @@ static void rs_rows(void *ctx, uint64_t begin, uint64_t end)
     }
 }
 
-/* Rounds v into element i of an integer tensor: clamped, truncated. */
-static void rs_store_int(op_tensor *o, int64_t i, double v)
-{
-    double lo, hi;
-    switch (o->dtype) {
-    case IR_DTYPE_INT8:
-        lo = INT8_MIN;
-        hi = INT8_MAX;
-        break;
-    case IR_DTYPE_INT16:
-        lo = INT16_MIN;
-        hi = INT16_MAX;
-        break;
-    case IR_DTYPE_INT32:
-        lo = INT32_MIN;
-        hi = INT32_MAX;
-        break;
-    case IR_DTYPE_UINT8:
-        lo = 0;
-        hi = UINT8_MAX;
-        break;
-    case IR_DTYPE_UINT16:
-        lo = 0;
-        hi = UINT16_MAX;
-        break;
-    case IR_DTYPE_UINT32:
-        lo = 0;
-        hi = UINT32_MAX;
-        break;
-    case IR_DTYPE_UINT64:
-        ((uint64_t *)o->data)[i] = isnan(v) || v <= 0            ? 0
-                                   : v >= 18446744073709551615.0 ? UINT64_MAX
-                                                                 : (uint64_t)v;
-        return;
-    default: /* int64 */
-        ((int64_t *)o->data)[i] = isnan(v)                      ? 0
-                                  : v <= -9223372036854775808.0 ? INT64_MIN
-                                  : v >= 9223372036854775807.0  ? INT64_MAX
-                                                                : (int64_t)v;
-        return;
-    }
-    op_tensor_set_i64(o, i, isnan(v) ? 0 : (int64_t)(v < lo ? lo : v > hi ? hi : v));
-}
-
 static bool rs_interpolable(int32_t dt)
 {
     return dt == IR_DTYPE_FLOAT || dt == IR_DTYPE_DOUBLE || dt == IR_DTYPE_FLOAT16 ||
@@ -568,13 +516,7 @@ static base_status rs_interpolate(const op_ctx *c, const resize_attrs *a, const 
         if (!buf) break;
     }
     if (st == BASE_OK) {
-        bool fl = op_dtype_is_float(o->dtype);
-        for (int64_t i = 0; i < o->numel; i++) {
-            if (fl)
-                op_tensor_set_f64(o, i, buf[i]);
-            else
-                rs_store_int(o, i, buf[i]);
-        }
+        for (int64_t i = 0; i < o->numel; i++) shp_store_f64(o, i, buf[i]);
     }
     free(buf);
     return st;
@@ -591,12 +533,7 @@ static base_status rs_fill(const op_ctx *c, double v, int32_t dtype, uint8_t *fi
     op_tensor *t;
     base_status st = op_tensor_new(dtype, 0, NULL, 0, &t, c->d);
     if (st != BASE_OK) return st;
-    if (dtype == IR_DTYPE_BOOL)
-        op_tensor_set_i64(t, 0, v != 0);
-    else if (op_dtype_is_float(dtype))
-        op_tensor_set_f64(t, 0, v);
-    else
-        rs_store_int(t, 0, v);
+    shp_store_f64(t, 0, v);
     memcpy(fill, t->data, op_dtype_size(dtype));
     op_tensor_free(t);
     return BASE_OK;

@@ -3,6 +3,7 @@
 #include "ops/shape_common.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -230,6 +231,80 @@ base_status shp_axes(base_diag *d, int64_t *a, size_t n, int64_t rank, bool nega
                                      a[i]);
     }
     return BASE_OK;
+}
+
+/* ---- numbers ------------------------------------------------------------------------------ */
+
+void shp_store_f64(op_tensor *t, int64_t i, double v)
+{
+    double lo, hi;
+    switch (t->dtype) {
+    case IR_DTYPE_BOOL:
+        op_tensor_set_i64(t, i, v != 0);
+        return;
+    case IR_DTYPE_INT8:
+        lo = INT8_MIN;
+        hi = INT8_MAX;
+        break;
+    case IR_DTYPE_INT4:
+        lo = -8;
+        hi = 7;
+        break;
+    case IR_DTYPE_INT2:
+        lo = -2;
+        hi = 1;
+        break;
+    case IR_DTYPE_UINT4:
+        lo = 0;
+        hi = 15;
+        break;
+    case IR_DTYPE_UINT2:
+        lo = 0;
+        hi = 3;
+        break;
+    case IR_DTYPE_INT16:
+        lo = INT16_MIN;
+        hi = INT16_MAX;
+        break;
+    case IR_DTYPE_INT32:
+        lo = INT32_MIN;
+        hi = INT32_MAX;
+        break;
+    case IR_DTYPE_UINT8:
+        lo = 0;
+        hi = UINT8_MAX;
+        break;
+    case IR_DTYPE_UINT16:
+        lo = 0;
+        hi = UINT16_MAX;
+        break;
+    case IR_DTYPE_UINT32:
+        lo = 0;
+        hi = UINT32_MAX;
+        break;
+    case IR_DTYPE_UINT64:
+        ((uint64_t *)t->data)[i] = isnan(v) || v <= 0                ? 0
+                                   : v >= 18446744073709551615.0 ? UINT64_MAX
+                                                                  : (uint64_t)v;
+        return;
+    case IR_DTYPE_INT64:
+        ((int64_t *)t->data)[i] = isnan(v)                        ? 0
+                                  : v <= -9223372036854775808.0 ? INT64_MIN
+                                  : v >= 9223372036854775807.0  ? INT64_MAX
+                                                                : (int64_t)v;
+        return;
+    default:
+        op_tensor_set_f64(t, i, v); /* floating types: round to nearest */
+        return;
+    }
+    op_tensor_set_i64(t, i, isnan(v) ? 0 : (int64_t)(v < lo ? lo : v > hi ? hi : v));
+}
+
+double shp_cubic(double t, double A)
+{
+    if (t <= 1) return ((A + 2) * t - (A + 3)) * t * t + 1;
+    if (t < 2) return ((A * t - 5 * A) * t + 8 * A) * t - 4 * A;
+    return 0;
 }
 
 /* ---- static types ------------------------------------------------------------------- */
