@@ -283,12 +283,12 @@ void shp_store_f64(op_tensor *t, int64_t i, double v)
         hi = UINT32_MAX;
         break;
     case IR_DTYPE_UINT64:
-        ((uint64_t *)t->data)[i] = isnan(v) || v <= 0                ? 0
+        ((uint64_t *)t->data)[i] = isnan(v) || v <= 0            ? 0
                                    : v >= 18446744073709551615.0 ? UINT64_MAX
-                                                                  : (uint64_t)v;
+                                                                 : (uint64_t)v;
         return;
     case IR_DTYPE_INT64:
-        ((int64_t *)t->data)[i] = isnan(v)                        ? 0
+        ((int64_t *)t->data)[i] = isnan(v)                      ? 0
                                   : v <= -9223372036854775808.0 ? INT64_MIN
                                   : v >= 9223372036854775807.0  ? INT64_MAX
                                                                 : (int64_t)v;

@@ -16,4 +16,7 @@ enum { SHP_SCATTER_ELEMENTS, SHP_SCATTER_ND, SHP_TENSOR_SCATTER };
 /* ops/resize.c: Resize and its predecessor Upsample. */
 enum { SHP_RESIZE, SHP_UPSAMPLE };
 
+/* ops/grid_sample.c: GridSample and AffineGrid share their parser. */
+enum { SHP_GRID_SAMPLE, SHP_AFFINE_GRID };
+
 #endif
