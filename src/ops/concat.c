@@ -254,9 +254,9 @@ base_status split_infer(op_infer_ctx *ic)
     if (st != BASE_OK) return st;
     const op_tensor *v = ic->n_in > 1 && ic->in[1] ? ic->value[1] : NULL;
     bool input = ic->opset >= 13 && ic->n_in > 1 && ic->in[1];
-    int64_t *given = calloc(2 * (size_t)ic->n_out + 2, sizeof *given),
-            *lens = given + ic->n_out + 1;
+    int64_t *given = calloc(2 * (size_t)ic->n_out + 2, sizeof *given);
     if (!given) return base_diag_set(ic->d, BASE_ERR_NOMEM, "out of memory");
+    int64_t *lens = given + ic->n_out + 1;
     size_t n = 0;
     bool have = false;
     if (!input || v) st = split_given(a, ic->opset, v, given, ic->n_out + 1, &n, &have, ic->d);
@@ -280,8 +280,9 @@ base_status split_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, o
     base_status st =
         check_axis(c->d, c->opset, ((const concat_attrs *)c->attrs)->axis, x->rank, &axis);
     if (st != BASE_OK) return st;
-    int64_t *given = calloc(2 * (size_t)n_out + 2, sizeof *given), *lens = given + n_out + 1;
+    int64_t *given = calloc(2 * (size_t)n_out + 2, sizeof *given);
     if (!given) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
+    int64_t *lens = given + n_out + 1;
     size_t n = 0;
     bool have = false;
     st =

@@ -92,7 +92,7 @@ base_status gather_infer(op_infer_ctx *ic)
     if (r > OP_MAX_RANK) r = -1;
     op_type_set(&ic->out[0], dtype, r);
     if (x->rank < 0) return BASE_OK;
-    int64_t axis;
+    int64_t axis = 0;
     if (x->rank == 0)
         return base_diag_set(ic->d, BASE_ERR_INVALID, "data must have rank 1 or more");
     st = op_axis(ic->d, a->axis, x->rank, false, &axis);
@@ -112,7 +112,7 @@ base_status gather_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, 
     (void)n_out;
     const gather_attrs *a = c->attrs;
     const op_tensor *x = in[0], *ind = in[1];
-    int64_t axis;
+    int64_t axis = 0;
     base_status st = shp_check_index_dtype(c->d, "indices", ind->dtype);
     if (st == BASE_OK && x->rank == 0)
         st = base_diag_set(c->d, BASE_ERR_INVALID, "data must have rank 1 or more");
@@ -153,7 +153,7 @@ base_status gather_elements_infer(op_infer_ctx *ic)
         return base_diag_set(ic->d, BASE_ERR_INVALID,
                              "data and indices have ranks %" PRId32 " and %" PRId32, x->rank,
                              ind->rank);
-    int64_t axis;
+    int64_t axis = 0;
     if (x->rank == 0)
         return base_diag_set(ic->d, BASE_ERR_INVALID, "data must have rank 1 or more");
     if (x->rank > 0) return op_axis(ic->d, a->axis, x->rank, false, &axis);
@@ -199,7 +199,7 @@ base_status gather_elements_kernel(const op_ctx *c, op_tensor *const *in, uint32
     (void)n_out;
     const gather_attrs *a = c->attrs;
     const op_tensor *x = in[0], *ind = in[1];
-    int64_t axis;
+    int64_t axis = 0;
     base_status st = shp_check_index_dtype(c->d, "indices", ind->dtype);
     if (st == BASE_OK && (x->rank == 0 || x->rank != ind->rank))
         st = base_diag_set(c->d, BASE_ERR_INVALID,
@@ -331,7 +331,7 @@ base_status compress_infer(op_infer_ctx *ic)
     shp_type_copy(&ic->out[0], x);
     ic->out[0].dtype = dtype;
     if (x->rank < 0) return BASE_OK;
-    int64_t axis;
+    int64_t axis = 0;
     st = x->rank == 0 ? base_diag_set(ic->d, BASE_ERR_INVALID, "input must have rank 1 or more")
                       : op_axis(ic->d, a->axis, x->rank, false, &axis);
     if (st == BASE_OK) ic->out[0].dims[axis] = op_dim_unknown();

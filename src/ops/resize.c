@@ -126,7 +126,7 @@ base_status resize_parse(const op_parse_ctx *pc, void **attrs)
         return st;
     }
     float f;
-    int64_t i;
+    int64_t i = 0;
     st = op_attr_string(pc, "coordinate_transformation_mode", "half_pixel", &s);
     if (st != BASE_OK) return st;
     int k = pick(s, coords, 7);

@@ -210,7 +210,7 @@ base_status scatter_elements_kernel(const op_ctx *c, op_tensor *const *in, uint3
     (void)n_out;
     const scatter_attrs *a = c->attrs;
     const op_tensor *x = in[0], *ind = in[1], *u = in[2];
-    int64_t axis;
+    int64_t axis = 0;
     red_fn f;
     base_status st = shp_check_index_dtype(c->d, "indices", ind->dtype);
     if (st == BASE_OK && u->dtype != x->dtype)
@@ -310,7 +310,7 @@ base_status tensor_scatter_kernel(const op_ctx *c, op_tensor *const *in, uint32_
     (void)n_out;
     const scatter_attrs *a = c->attrs;
     const op_tensor *x = in[0], *u = in[1], *w = n_in > 2 ? in[2] : NULL;
-    int64_t axis;
+    int64_t axis = 0;
     base_status st = u->dtype == x->dtype
                          ? op_axis(c->d, a->axis, x->rank, false, &axis)
                          : base_diag_set(c->d, BASE_ERR_INVALID, "update is %s, the cache %s",

@@ -37,7 +37,7 @@ base_status slice_parse(const op_parse_ctx *pc, void **attrs)
     if (!a) return BASE_ERR_NOMEM;
     *attrs = a;
     if (pc->opset >= 10) return BASE_OK;
-    bool has_s, has_e;
+    bool has_s = false, has_e = false;
     base_status st = op_attr_ints(pc, "starts", &a->starts, &a->n_starts, &has_s);
     if (st == BASE_OK) st = op_attr_ints(pc, "ends", &a->ends, &a->n_ends, &has_e);
     if (st == BASE_OK) st = op_attr_ints(pc, "axes", &a->axes, &a->n_axes, &a->has_axes);

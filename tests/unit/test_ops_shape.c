@@ -112,7 +112,8 @@ static void expect_f32(const op_tensor *t, const float *v, int64_t n)
     assert_int_equal(t->numel, n);
     for (int64_t i = 0; i < n; i++) {
         float got = ((const float *)t->data)[i];
-        if (fabsf(got - v[i]) > 1e-5f) fail_msg("element %lld: %g, want %g", (long long)i, got, v[i]);
+        if (fabsf(got - v[i]) > 1e-5f)
+            fail_msg("element %lld: %g, want %g", (long long)i, got, v[i]);
     }
 }
 
@@ -373,7 +374,8 @@ static void expand_tile_onehot_trilu(void **state)
     expect_fail(t, BASE_ERR_INVALID, "rank 2");
 }
 
-/* ---- old opsets and attribute forms ----------------------------------------------------------- */
+/* ---- old opsets and attribute forms -----------------------------------------------------------
+ */
 
 static void old_opsets(void **state)
 {
@@ -675,7 +677,8 @@ static void refusals(void **state)
     expect_fail(t, BASE_ERR_UNSUPPORTED, "empty axes");
 }
 
-/* ---- integers at the extremes ------------------------------------------------------------------ */
+/* ---- integers at the extremes ------------------------------------------------------------------
+ */
 
 static void integers_exact(void **state)
 {
@@ -715,7 +718,8 @@ static void integers_exact(void **state)
     t->in[1] = vec(3, dupi);
     t->in[2] = oh_tensor(IR_DTYPE_INT8, 1, d3, u8);
     assert_int_equal(run(t), BASE_OK);
-    assert_int_equal(((int8_t *)t->out[0]->data)[1], (int8_t)(100 + 100 + 100 + 7 - 256 - 256 + 256));
+    assert_int_equal(((int8_t *)t->out[0]->data)[1],
+                     (int8_t)(100 + 100 + 100 + 7 - 256 - 256 + 256));
     assert_int_equal(((int8_t *)t->out[0]->data)[1], 51);
     done(t);
     /* float16 mul rounds once per update */
@@ -912,8 +916,7 @@ static tc *pool_case(int k)
         oh_attr_string(t->n, "padding_mode", "reflection");
         int64_t gd[4] = {2, 40, 50, 2};
         op_tensor *g = oh_tensor(IR_DTYPE_FLOAT, 4, gd, NULL);
-        for (int64_t i = 0; i < g->numel; i++)
-            ((float *)g->data)[i] = (float)cos((double)i) * 1.3f;
+        for (int64_t i = 0; i < g->numel; i++) ((float *)g->data)[i] = (float)cos((double)i) * 1.3f;
         t->in[1] = g;
     } else if (k == 0) {
         int64_t perm[4] = {3, 1, 0, 2};
@@ -947,7 +950,9 @@ static op_type ty(int32_t dtype, int32_t rank, const char *const *sym, const int
     op_type t;
     op_type_set(&t, dtype, rank);
     for (int32_t i = 0; i < rank; i++)
-        t.dims[i] = sym && sym[i] ? (op_dim){-1, sym[i]} : v ? op_dim_known(v[i]) : op_dim_unknown();
+        t.dims[i] = sym && sym[i] ? (op_dim){-1, sym[i]}
+                    : v           ? op_dim_known(v[i])
+                                  : op_dim_unknown();
     return t;
 }
 
