@@ -130,6 +130,8 @@ base_status concat_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, 
                                  op_shape_str(x0->rank, x0->dims, s0, sizeof s0),
                                  op_shape_str(t->rank, t->dims, s1, sizeof s1), axis);
         }
+        if (t->dims[axis] > INT64_MAX - dims[axis])
+            return base_diag_set(c->d, BASE_ERR_INVALID, "concatenated dim overflows");
         dims[axis] += t->dims[axis];
     }
     st = op_output(c, out, 0, x0->dtype, x0->rank, dims);
@@ -141,7 +143,7 @@ base_status concat_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, 
         shp_copy p;
         shp_copy_init(&p, in[i]->rank, in[i]->dims);
         memcpy(p.dstride, os, sizeof os);
-        p.doffset = off * os[axis];
+        p.doffset = shp_mul(off, os[axis]);
         off += in[i]->dims[axis];
         if (in[i]->numel) shp_copy_run(&p, shp_pool(c), out[0]->data, in[i]->data, es, NULL);
     }
@@ -301,7 +303,7 @@ base_status split_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, o
         shp_copy p;
         shp_copy_init(&p, x->rank, dims);
         memcpy(p.stride, xs, sizeof xs);
-        p.offset = start * xs[axis];
+        p.offset = shp_mul(start, xs[axis]);
         start += lens[i];
         shp_copy_run(&p, shp_pool(c), out[i]->data, x->data, es, NULL);
         st = shp_own_strings(out[i], c->d);

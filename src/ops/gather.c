@@ -71,7 +71,7 @@ static base_status gather_rows(const op_ctx *c, const op_tensor *x, int64_t oute
     int64_t wd[3] = {outer, n, inner};
     shp_copy p;
     shp_copy_init(&p, 3, wd);
-    p.stride[0] = s * inner;
+    p.stride[0] = shp_mul(s, inner);
     p.stride[1] = inner;
     p.map[1] = map;
     shp_copy_run(&p, shp_pool(c), out[0]->data, x->data, op_dtype_size(x->dtype), NULL);
@@ -123,9 +123,9 @@ base_status gather_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, 
     if (st != BASE_OK) return st;
     int64_t s = x->dims[axis], outer = 1, inner = 1, dims[OP_MAX_RANK];
     uint32_t k = 0;
-    for (int64_t i = 0; i < axis; i++) outer *= dims[k++] = x->dims[i];
+    for (int64_t i = 0; i < axis; i++) outer = shp_mul(outer, dims[k++] = x->dims[i]);
     for (uint32_t i = 0; i < ind->rank; i++) dims[k++] = ind->dims[i];
-    for (uint32_t i = (uint32_t)axis + 1; i < x->rank; i++) inner *= dims[k++] = x->dims[i];
+    for (uint32_t i = (uint32_t)axis + 1; i < x->rank; i++) inner = shp_mul(inner, dims[k++] = x->dims[i]);
     int64_t *map = malloc((size_t)(ind->numel ? ind->numel : 1) * sizeof *map);
     if (!map) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
     for (int64_t i = 0; i < ind->numel && st == BASE_OK; i++) {
@@ -286,11 +286,11 @@ base_status gather_nd_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_i
         return base_diag_set(c->d, BASE_ERR_UNSUPPORTED, "output rank above onnxfold's limit %d",
                              OP_MAX_RANK);
     for (int64_t i = 0; i < q - 1; i++) dims[n++] = ind->dims[i];
-    for (int64_t i = b + k; i < r; i++) slice *= dims[n++] = x->dims[i];
-    for (int64_t i = 0; i < b; i++) batch *= x->dims[i];
-    for (int64_t i = b; i < q - 1; i++) per *= ind->dims[i];
+    for (int64_t i = b + k; i < r; i++) slice = shp_mul(slice, dims[n++] = x->dims[i]);
+    for (int64_t i = 0; i < b; i++) batch = shp_mul(batch, x->dims[i]);
+    for (int64_t i = b; i < q - 1; i++) per = shp_mul(per, ind->dims[i]);
     shp_strides((uint32_t)r, x->dims, xs);
-    int64_t tuples = batch * per;
+    int64_t tuples = ind->numel / k; /* batch * per */
     int64_t *map = malloc((size_t)(tuples ? tuples : 1) * sizeof *map);
     if (!map) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
     const int64_t *iv = ind->data;
@@ -354,8 +354,8 @@ base_status compress_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in
                           : op_axis(c->d, a->axis, x->rank, false, &axis);
         if (st != BASE_OK) return st;
         s = x->dims[axis];
-        for (int64_t i = 0; i < axis; i++) outer *= x->dims[i];
-        for (uint32_t i = (uint32_t)axis + 1; i < x->rank; i++) inner *= x->dims[i];
+        for (int64_t i = 0; i < axis; i++) outer = shp_mul(outer, x->dims[i]);
+        for (uint32_t i = (uint32_t)axis + 1; i < x->rank; i++) inner = shp_mul(inner, x->dims[i]);
     }
     const uint8_t *cv = cond->data;
     int64_t n = 0;

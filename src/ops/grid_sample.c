@@ -270,7 +270,7 @@ base_status grid_sample_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n
     int64_t dims[OP_MAX_RANK];
     dims[0] = x->dims[0];
     dims[1] = x->dims[1];
-    for (uint32_t i = 0; i < r; i++) j.points *= dims[2 + i] = g->dims[1 + i];
+    for (uint32_t i = 0; i < r; i++) j.points = shp_mul(j.points, dims[2 + i] = g->dims[1 + i]);
     st = op_output(c, out, 0, x->dtype, x->rank, dims);
     if (st != BASE_OK || out[0]->numel == 0) return st;
     j.y = out[0];

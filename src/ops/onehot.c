@@ -100,7 +100,7 @@ base_status onehot_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, 
     if (st != BASE_OK) return st;
     int64_t dims[OP_MAX_RANK], inner = 1;
     for (uint32_t i = 0, k = 0; i <= ind->rank; i++) dims[i] = i == axis ? depth : ind->dims[k++];
-    for (uint32_t i = (uint32_t)axis; i < ind->rank; i++) inner *= ind->dims[i];
+    for (uint32_t i = (uint32_t)axis; i < ind->rank; i++) inner = shp_mul(inner, ind->dims[i]);
     st = op_output(c, out, 0, vals->dtype, ind->rank + 1, dims);
     if (st != BASE_OK) return st;
     op_tensor *o = out[0];

@@ -165,7 +165,7 @@ static base_status pad_run(const op_ctx *c, pad_mode mode, const op_tensor *x, c
                                  begin[i], end[i], i, x->dims[i]);
     }
     base_status st = op_output(c, out, 0, x->dtype, x->rank, dims);
-    if (st != BASE_OK) return st;
+    if (st != BASE_OK || out[0]->numel == 0) return st;
     shp_copy p;
     shp_copy_init(&p, x->rank, dims);
     shp_strides(x->rank, x->dims, p.stride);

@@ -275,7 +275,12 @@ base_status flatten_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in,
     base_status st = flatten_axis(c->d, a->axis, x->rank, &axis);
     if (st != BASE_OK) return st;
     int64_t dims[2] = {1, 1};
-    for (uint32_t i = 0; i < x->rank; i++) dims[i < axis ? 0 : 1] *= x->dims[i];
+    for (uint32_t i = 0; i < x->rank; i++) {
+        int64_t *p = &dims[i < axis ? 0 : 1];
+        if (shp_mul(*p, x->dims[i]) == INT64_MAX && *p && x->dims[i])
+            return base_diag_set(c->d, BASE_ERR_INVALID, "flattened dims overflow");
+        *p *= x->dims[i];
+    }
     return emit(c, x, out, 2, dims);
 }
 

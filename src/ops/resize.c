@@ -483,6 +483,7 @@ static base_status rs_interpolate(const op_ctx *c, const resize_attrs *a, const 
     if (!rs_interpolable(x->dtype))
         return base_diag_set(c->d, BASE_ERR_UNSUPPORTED, "%s resize of %s data",
                              a->mode == RS_LINEAR ? "linear" : "cubic", op_dtype_name(x->dtype));
+    if (o->numel == 0) return BASE_OK;
     uint64_t budget = c->rt && c->rt->max_bytes ? 8 * c->rt->max_bytes : 0;
     int64_t cur[OP_MAX_RANK];
     memcpy(cur, p->in, sizeof cur);
@@ -492,8 +493,8 @@ static base_status rs_interpolate(const op_ctx *c, const resize_attrs *a, const 
     base_status st = BASE_OK;
     for (uint32_t k = 0; k < p->n_order && st == BASE_OK; k++) {
         int64_t ax = p->order[k], outer = 1, inner = 1, n;
-        for (int64_t i = 0; i < ax; i++) outer *= cur[i];
-        for (uint32_t i = (uint32_t)ax + 1; i < p->rank; i++) inner *= cur[i];
+        for (int64_t i = 0; i < ax; i++) outer = shp_mul(outer, cur[i]);
+        for (uint32_t i = (uint32_t)ax + 1; i < p->rank; i++) inner = shp_mul(inner, cur[i]);
         cur[ax] = p->out[ax];
         if (!op_shape_numel(p->rank, cur, &n) || (uint64_t)n > SIZE_MAX / sizeof(double) ||
             (budget && (uint64_t)n * sizeof(double) > budget)) {
@@ -542,7 +543,8 @@ static base_status rs_fill(const op_ctx *c, double v, int32_t dtype, uint8_t *fi
 static base_status rs_nearest_run(const op_ctx *c, const resize_attrs *a, const rs_plan *p,
                                   const op_tensor *x, op_tensor *o)
 {
-    int64_t total = 0;
+    if (o->numel == 0) return BASE_OK;
+    int64_t total = 0; /* each out dim <= numel: no overflow */
     for (uint32_t k = 0; k < p->n_order; k++) total += p->out[p->order[k]];
     int64_t *maps = malloc((size_t)(total ? total : 1) * sizeof *maps);
     if (!maps) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");

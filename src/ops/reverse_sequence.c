@@ -78,7 +78,7 @@ base_status reverse_sequence_kernel(const op_ctx *c, op_tensor *const *in, uint3
         shp_copy p;
         shp_copy_init(&p, 2, dims);
         p.stride[0] = p.dstride[0] = xs[a->time_axis];
-        p.offset = p.doffset = b * xs[a->batch_axis];
+        p.offset = p.doffset = b * xs[a->batch_axis]; /* within the (non-empty) input */
         p.map[0] = map;
         shp_copy_run(&p, shp_pool(c), out[0]->data, x->data, es, NULL);
     }

@@ -282,7 +282,7 @@ base_status scatter_nd_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_
     if (!ok) return base_diag_set(c->d, BASE_ERR_INVALID, "updates do not have the expected shape");
     int64_t xs[OP_MAX_RANK], tuples = k ? ind->numel / k : 0, slice = 1;
     shp_strides((uint32_t)r, x->dims, xs);
-    for (int64_t i = k; i < r; i++) slice *= x->dims[i];
+    for (int64_t i = k; i < r; i++) slice = shp_mul(slice, x->dims[i]);
     const int64_t *iv = ind->data;
     for (int64_t i = 0; i < tuples * k; i++) {
         int64_t s = x->dims[i % k];
@@ -335,8 +335,9 @@ base_status tensor_scatter_kernel(const op_ctx *c, op_tensor *const *in, uint32_
     st = copy_data(c, x, out);
     if (st != BASE_OK) return st;
     int64_t prefix = 1, inner = 1, per_batch = 1;
-    for (int64_t i = 0; i < axis; i++) prefix *= x->dims[i];
-    for (uint32_t i = (uint32_t)axis + 1; i < x->rank; i++) inner *= x->dims[i];
+    for (int64_t i = 0; i < axis; i++) prefix = shp_mul(prefix, x->dims[i]);
+    for (uint32_t i = (uint32_t)axis + 1; i < x->rank; i++) inner = shp_mul(inner, x->dims[i]);
+    if (!x->numel || !u->numel) return shp_own_strings(out[0], c->d); /* nothing to write */
     per_batch = batch ? prefix / batch : 0;
     size_t es = op_dtype_size(x->dtype);
     for (int64_t p = 0; p < prefix && inner; p++) {

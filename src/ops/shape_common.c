@@ -14,7 +14,7 @@ void shp_strides(uint32_t rank, const int64_t *dims, int64_t *strides)
     int64_t s = 1;
     for (uint32_t i = rank; i-- > 0;) {
         strides[i] = s;
-        s *= dims[i];
+        s = shp_mul(s, dims[i]);
     }
 }
 

@@ -77,6 +77,15 @@ base_status shp_check_index_dtype(base_diag *d, const char *what, int32_t dtype)
 base_status shp_axes(base_diag *d, int64_t *a, size_t n, int64_t rank, bool negative_ok,
                      const char *what) BASE_MUST_CHECK;
 
+/* a * b for a, b >= 0, saturating at INT64_MAX. Products of some of a
+ * tensor's dims can overflow when another dim is 0 (the tensor is empty);
+ * kernels compute them with this so that no case is undefined behaviour,
+ * and use the results only when the tensor is not empty. */
+static inline int64_t shp_mul(int64_t a, int64_t b)
+{
+    return a && b > INT64_MAX / a ? INT64_MAX : a * b;
+}
+
 /* Element i of an int32/int64 tensor. */
 static inline int64_t shp_index_at(const op_tensor *t, int64_t i)
 {

@@ -204,7 +204,7 @@ base_status slice_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, o
         int64_t a = s.axes[i], first, len;
         slice_axis(s.starts[i], s.ends[i], s.steps[i], x->dims[a], &first, &len);
         dims[a] = len;
-        p.offset += first * xs[a];
+        p.offset += shp_mul(first, xs[a]); /* used only when the output is not empty */
         /* len > 1 only when |step| < d, so the product fits */
         p.stride[a] = len > 1 ? s.steps[i] * xs[a] : xs[a];
     }

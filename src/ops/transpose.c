@@ -192,15 +192,16 @@ base_status space_depth_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n
         int64_t cp = ch / (bs * bs);
         int64_t dims[6] = {n, cp, h, bs, w, bs};
         shp_copy_init(&p, 6, dims);
-        int64_t hw = h * w;
-        int64_t dcr[6] = {ch * hw, hw, w, bs * cp * hw, 1, cp * hw};
-        int64_t crd[6] = {ch * hw, bs * bs * hw, w, bs * hw, 1, hw};
+        int64_t hw = shp_mul(h, w), bhw = shp_mul(bs, hw);
+        int64_t dcr[6] = {shp_mul(ch, hw), hw, w, shp_mul(bs, shp_mul(cp, hw)), 1, shp_mul(cp, hw)};
+        int64_t crd[6] = {shp_mul(ch, hw), shp_mul(bs, bhw), w, bhw, 1, hw};
         memcpy(p.stride, a->crd ? crd : dcr, sizeof dcr);
     } else {
         /* walk (n, b1, b2, c, h', w') of the output [n, bs*bs*c, h/bs, w/bs] */
         int64_t dims[6] = {n, bs, bs, ch, h / bs, w / bs};
         shp_copy_init(&p, 6, dims);
-        int64_t s2d[6] = {ch * h * w, w, 1, h * w, bs * w, bs};
+        int64_t hw = shp_mul(h, w);
+        int64_t s2d[6] = {shp_mul(ch, hw), w, 1, hw, shp_mul(bs, w), bs};
         memcpy(p.stride, s2d, sizeof s2d);
     }
     shp_copy_run(&p, shp_pool(c), out[0]->data, x->data, op_dtype_size(x->dtype), NULL);

@@ -162,10 +162,12 @@ base_status unique_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, 
                      : base_diag_set(c->d, BASE_ERR_INVALID, "input must have rank 1 or more");
         if (st != BASE_OK) return st;
         u.n = x->dims[axis];
-        for (int64_t i = 0; i < axis; i++) u.outer *= x->dims[i];
-        for (uint32_t i = (uint32_t)axis + 1; i < x->rank; i++) u.inner *= x->dims[i];
+        for (int64_t i = 0; i < axis; i++) u.outer = shp_mul(u.outer, x->dims[i]);
+        for (uint32_t i = (uint32_t)axis + 1; i < x->rank; i++) u.inner = shp_mul(u.inner, x->dims[i]);
     }
     int64_t n = u.n;
+    if (x->numel == 0 && n > 0) /* slices of nothing: their count could be anything */
+        return base_diag_set(c->d, BASE_ERR_UNSUPPORTED, "Unique of empty slices");
     /* order: positions sorted; group: group of each position; first/count per group */
     int64_t *buf = malloc((size_t)(7 * n + 1) * sizeof *buf);
     if (!buf) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
