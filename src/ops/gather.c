@@ -125,7 +125,8 @@ base_status gather_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, 
     uint32_t k = 0;
     for (int64_t i = 0; i < axis; i++) outer = shp_mul(outer, dims[k++] = x->dims[i]);
     for (uint32_t i = 0; i < ind->rank; i++) dims[k++] = ind->dims[i];
-    for (uint32_t i = (uint32_t)axis + 1; i < x->rank; i++) inner = shp_mul(inner, dims[k++] = x->dims[i]);
+    for (uint32_t i = (uint32_t)axis + 1; i < x->rank; i++)
+        inner = shp_mul(inner, dims[k++] = x->dims[i]);
     int64_t *map = malloc((size_t)(ind->numel ? ind->numel : 1) * sizeof *map);
     if (!map) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
     for (int64_t i = 0; i < ind->numel && st == BASE_OK; i++) {

@@ -48,7 +48,7 @@ typedef struct nz_job {
     uint64_t mask;
     int64_t *counts; /* per chunk */
     int64_t *out;    /* [rank, total] */
-    int64_t total;
+    int64_t total, chunks;
 } nz_job;
 
 static bool nonzero_at(const nz_job *j, int64_t i)
@@ -64,19 +64,63 @@ static bool nonzero_at(const nz_job *j, int64_t i)
         memcpy(&im, p + half, half);
         return (re & j->mask) || (im & j->mask);
     }
-    uint64_t v = 0;
-    memcpy(&v, p, j->es); /* little-endian: the low bytes */
-    return (v & j->mask) != 0;
+    switch (j->es) { /* fixed-size copies: no call per element */
+    case 1:
+        return (p[0] & j->mask) != 0;
+    case 2: {
+        uint16_t v;
+        memcpy(&v, p, 2);
+        return (v & j->mask) != 0;
+    }
+    case 4: {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        return (v & j->mask) != 0;
+    }
+    default: {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        return (v & j->mask) != 0;
+    }
+    }
+}
+
+/* Non-zero count of elements [lo, hi): typed loops for the plain widths. */
+static int64_t nz_range(const nz_job *j, int64_t lo, int64_t hi)
+{
+    const uint8_t *p = j->x->data;
+    int64_t n = 0;
+#define NZ_LOOP(T)                                                                                 \
+    for (int64_t i = lo; i < hi; i++) {                                                            \
+        T v;                                                                                       \
+        memcpy(&v, p + (size_t)i * sizeof(T), sizeof(T));                                          \
+        n += (v & (T)j->mask) != 0;                                                                \
+    }
+    int32_t dt = j->x->dtype;
+    bool plain = dt != IR_DTYPE_STRING && dt != IR_DTYPE_COMPLEX64 && dt != IR_DTYPE_COMPLEX128 &&
+                 dt != IR_DTYPE_FLOAT8E8M0;
+    if (plain && j->es == 1) {
+        NZ_LOOP(uint8_t)
+    } else if (plain && j->es == 2) {
+        NZ_LOOP(uint16_t)
+    } else if (plain && j->es == 4) {
+        NZ_LOOP(uint32_t)
+    } else if (plain && j->es == 8) {
+        NZ_LOOP(uint64_t)
+    } else {
+        for (int64_t i = lo; i < hi; i++) n += nonzero_at(j, i);
+    }
+#undef NZ_LOOP
+    return n;
 }
 
 static void nz_count(void *ctx, uint64_t begin, uint64_t end)
 {
     nz_job *j = ctx;
     for (uint64_t c = begin; c < end; c++) {
-        int64_t lo = (int64_t)c * NZ_CHUNK, hi = lo + NZ_CHUNK, n = 0;
+        int64_t lo = (int64_t)c * NZ_CHUNK, hi = lo + NZ_CHUNK;
         if (hi > j->x->numel) hi = j->x->numel;
-        for (int64_t i = lo; i < hi; i++) n += nonzero_at(j, i);
-        j->counts[c] = n;
+        j->counts[c] = nz_range(j, lo, hi);
     }
 }
 
@@ -87,6 +131,8 @@ static void nz_fill(void *ctx, uint64_t begin, uint64_t end)
     for (uint64_t c = begin; c < end; c++) {
         int64_t lo = (int64_t)c * NZ_CHUNK, hi = lo + NZ_CHUNK, k = j->counts[c];
         if (hi > x->numel) hi = x->numel;
+        if (j->counts[c] == (c + 1 < (uint64_t)j->chunks ? j->counts[c + 1] : j->total))
+            continue; /* no non-zero element in this chunk */
         for (int64_t i = lo; i < hi; i++) {
             if (!nonzero_at(j, i)) continue;
             int64_t rem = i;
@@ -119,7 +165,7 @@ base_status nonzero_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in,
     base_status st = shp_check_dtype(c->d, "input", x->dtype);
     if (st != BASE_OK) return st;
     int64_t chunks = (x->numel + NZ_CHUNK - 1) / NZ_CHUNK;
-    nz_job j = {x, op_dtype_size(x->dtype), value_mask(x->dtype), NULL, NULL, 0};
+    nz_job j = {x, op_dtype_size(x->dtype), value_mask(x->dtype), NULL, NULL, 0, chunks};
     j.counts = calloc((size_t)(chunks ? chunks : 1), sizeof *j.counts);
     if (!j.counts) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
     base_pool_for(shp_pool(c), (uint64_t)chunks, 1, nz_count, &j);

@@ -489,7 +489,10 @@ static base_status rs_interpolate(const op_ctx *c, const resize_attrs *a, const 
     memcpy(cur, p->in, sizeof cur);
     double *buf = malloc((size_t)(x->numel ? x->numel : 1) * sizeof *buf);
     if (!buf) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
-    for (int64_t i = 0; i < x->numel; i++) buf[i] = op_tensor_get_f64(x, i);
+    if (x->dtype == IR_DTYPE_FLOAT) /* the common case without a conversion call */
+        for (int64_t i = 0; i < x->numel; i++) buf[i] = ((const float *)x->data)[i];
+    else
+        for (int64_t i = 0; i < x->numel; i++) buf[i] = op_tensor_get_f64(x, i);
     base_status st = BASE_OK;
     for (uint32_t k = 0; k < p->n_order && st == BASE_OK; k++) {
         int64_t ax = p->order[k], outer = 1, inner = 1, n;
@@ -517,7 +520,10 @@ static base_status rs_interpolate(const op_ctx *c, const resize_attrs *a, const 
         if (!buf) break;
     }
     if (st == BASE_OK) {
-        for (int64_t i = 0; i < o->numel; i++) shp_store_f64(o, i, buf[i]);
+        if (o->dtype == IR_DTYPE_FLOAT) /* rounds to nearest, as shp_store_f64 */
+            for (int64_t i = 0; i < o->numel; i++) ((float *)o->data)[i] = (float)buf[i];
+        else
+            for (int64_t i = 0; i < o->numel; i++) shp_store_f64(o, i, buf[i]);
     }
     free(buf);
     return st;

@@ -73,6 +73,8 @@ typedef struct uq_ctx {
     const op_tensor *x;
     size_t es;
     int64_t n, outer, inner;
+    const int64_t *ikey; /* signed integers and bool as int64 (else NULL) */
+    const double *fkey;  /* floating types as double (else NULL) */
 } uq_ctx;
 
 static int cmp_f64(double a, double b)
@@ -86,6 +88,8 @@ static int cmp_f64(double a, double b)
 static int cmp_elem(const uq_ctx *u, int64_t p, int64_t q)
 {
     const op_tensor *x = u->x;
+    if (u->ikey) return u->ikey[p] < u->ikey[q] ? -1 : u->ikey[p] > u->ikey[q];
+    if (u->fkey) return cmp_f64(u->fkey[p], u->fkey[q]);
     switch (x->dtype) {
     case IR_DTYPE_STRING: {
         const op_str *s = x->data;
@@ -155,7 +159,7 @@ base_status unique_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, 
     const op_tensor *x = in[0];
     base_status st = shp_check_dtype(c->d, "input", x->dtype);
     if (st != BASE_OK) return st;
-    uq_ctx u = {x, op_dtype_size(x->dtype), x->numel, 1, 1};
+    uq_ctx u = {x, op_dtype_size(x->dtype), x->numel, 1, 1, NULL, NULL};
     int64_t axis = 0;
     if (a->has_axis) {
         st = x->rank ? op_axis(c->d, a->axis, x->rank, false, &axis)
@@ -163,7 +167,8 @@ base_status unique_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, 
         if (st != BASE_OK) return st;
         u.n = x->dims[axis];
         for (int64_t i = 0; i < axis; i++) u.outer = shp_mul(u.outer, x->dims[i]);
-        for (uint32_t i = (uint32_t)axis + 1; i < x->rank; i++) u.inner = shp_mul(u.inner, x->dims[i]);
+        for (uint32_t i = (uint32_t)axis + 1; i < x->rank; i++)
+            u.inner = shp_mul(u.inner, x->dims[i]);
     }
     int64_t n = u.n;
     if (x->numel == 0 && n > 0) /* slices of nothing: their count could be anything */
@@ -173,6 +178,27 @@ base_status unique_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, 
     if (!buf) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
     int64_t *order = buf, *tmp = buf + n, *group = buf + 2 * n, *first = buf + 3 * n,
             *count = buf + 4 * n;
+    /* Keys in a plain array: comparisons then need no conversion. Unsigned
+     * 64-bit and the other types compare through cmp_elem's switch. */
+    void *keys = NULL;
+    bool ints = op_dtype_is_int(x->dtype) || x->dtype == IR_DTYPE_BOOL;
+    if ((ints && x->dtype != IR_DTYPE_UINT64) || (op_dtype_is_float(x->dtype))) {
+        keys = malloc((size_t)(x->numel ? x->numel : 1) * 8);
+        if (!keys) {
+            free(buf);
+            return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
+        }
+        for (int64_t i = 0; i < x->numel; i++) {
+            if (ints)
+                ((int64_t *)keys)[i] = op_tensor_get_i64(x, i);
+            else
+                ((double *)keys)[i] = op_tensor_get_f64(x, i);
+        }
+        if (ints)
+            u.ikey = keys;
+        else
+            u.fkey = keys;
+    }
     for (int64_t i = 0; i < n; i++) order[i] = i;
     merge_sort(&u, order, tmp, n);
     int64_t g = 0;
@@ -225,6 +251,7 @@ base_status unique_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, 
         if (st == BASE_OK && lens[k - 1])
             memcpy(out[k]->data, vals[k - 1], (size_t)lens[k - 1] * sizeof(int64_t));
     }
+    free(keys);
     free(buf);
     return st;
 }

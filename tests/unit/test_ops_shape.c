@@ -894,8 +894,8 @@ static void empty_tensors_with_huge_dims(void **state)
 {
     (void)state;
     int64_t big = INT64_C(1) << 40, d[3] = {0, big, big}, two[1] = {2}, one[1] = {1};
-    const char *ops[] = {"Transpose", "Gather", "Slice", "Split", "Concat",
-                         "Pad", "Resize", "Unique", "NonZero", "Trilu", "Tile"};
+    const char *ops[] = {"Transpose", "Gather", "Slice",   "Split", "Concat", "Pad",
+                         "Resize",    "Unique", "NonZero", "Trilu", "Tile"};
     for (size_t k = 0; k < sizeof ops / sizeof *ops; k++) {
         uint32_t n_in = k == 2 ? 3 : k == 1 || k == 4 || k == 5 || k == 10 ? 2 : k == 6 ? 3 : 1;
         tc *t = mk(19, ops[k], n_in, k == 3 ? 2 : 1);
