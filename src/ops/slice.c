@@ -7,7 +7,9 @@
  * clamped to [0, d]; for a negative step start to [0, d-1] and end to
  * [-1, d-1]; the length is ceil((end - start) / step) when positive. So
  * INT64_MIN/INT64_MAX (and any out-of-range value) saturate; no arithmetic
- * overflows (a step of INT64_MIN included).
+ * overflows (a step of INT64_MIN included). This is the spec's rule (and
+ * onnxruntime's); numpy differs in one case: a start below -d with a
+ * negative step gives numpy an empty slice, the spec element 0.
  *
  * Types: every dtype (strings copied, each owned by the output). Refused
  * (BASE_ERR_INVALID): a step of 0, lists of different lengths, axes out of
