@@ -39,7 +39,7 @@ static base_status check_axis(base_diag *d, int64_t opset, int64_t axis, int64_t
     return op_axis(d, axis, rank, false, out);
 }
 
-/* ---- Concat --------------------------------------------------------------------------- */
+/* ---- Concat ---------------------------------------------------------------------------------- */
 
 base_status concat_parse(const op_parse_ctx *pc, void **attrs)
 {
@@ -150,7 +150,7 @@ base_status concat_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, 
     return shp_own_strings(out[0], c->d);
 }
 
-/* ---- Split ------------------------------------------------------------------------------ */
+/* ---- Split ----------------------------------------------------------------------------------- */
 
 base_status split_parse(const op_parse_ctx *pc, void **attrs)
 {

@@ -31,7 +31,7 @@ static base_status read_shape(const op_tensor *t, const char *what, int64_t *out
     return st;
 }
 
-/* ---- Expand ------------------------------------------------------------------------------ */
+/* ---- Expand ---------------------------------------------------------------------------------- */
 
 base_status expand_infer(op_infer_ctx *ic)
 {
@@ -100,7 +100,7 @@ base_status expand_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, 
     return shp_own_strings(out[0], c->d);
 }
 
-/* ---- Tile --------------------------------------------------------------------------------- */
+/* ---- Tile ------------------------------------------------------------------------------------ */
 
 base_status tile_infer(op_infer_ctx *ic)
 {

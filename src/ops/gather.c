@@ -78,7 +78,7 @@ static base_status gather_rows(const op_ctx *c, const op_tensor *x, int64_t oute
     return shp_own_strings(out[0], c->d);
 }
 
-/* ---- Gather --------------------------------------------------------------------------------- */
+/* ---- Gather ---------------------------------------------------------------------------------- */
 
 base_status gather_infer(op_infer_ctx *ic)
 {
@@ -138,7 +138,7 @@ base_status gather_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, 
     return st;
 }
 
-/* ---- GatherElements ------------------------------------------------------------------------- */
+/* ---- GatherElements -------------------------------------------------------------------------- */
 
 base_status gather_elements_infer(op_infer_ctx *ic)
 {
@@ -226,7 +226,7 @@ base_status gather_elements_kernel(const op_ctx *c, op_tensor *const *in, uint32
     return shp_own_strings(out[0], c->d);
 }
 
-/* ---- GatherND ----------------------------------------------------------------------------- */
+/* ---- GatherND -------------------------------------------------------------------------------- */
 
 base_status gather_nd_infer(op_infer_ctx *ic)
 {
@@ -313,7 +313,7 @@ base_status gather_nd_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_i
     return st;
 }
 
-/* ---- Compress ------------------------------------------------------------------------------- */
+/* ---- Compress -------------------------------------------------------------------------------- */
 
 base_status compress_infer(op_infer_ctx *ic)
 {

@@ -87,8 +87,7 @@ base_status grid_sample_parse(const op_parse_ctx *pc, void **attrs)
     return BASE_OK;
 }
 
-/* ---- GridSample -------------------------------------------------------------------------------
- */
+/* ---- GridSample ------------------------------------------------------------------------------ */
 
 base_status grid_sample_infer(op_infer_ctx *ic)
 {
@@ -292,8 +291,7 @@ base_status grid_sample_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n
     return shp_own_strings(out[0], c->d);
 }
 
-/* ---- AffineGrid -------------------------------------------------------------------------------
- */
+/* ---- AffineGrid ------------------------------------------------------------------------------ */
 
 base_status affine_grid_infer(op_infer_ctx *ic)
 {

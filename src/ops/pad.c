@@ -262,8 +262,7 @@ base_status pad_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, op_
     return pad_run(c, a->mode, x, b, e, fill, out);
 }
 
-/* ---- CenterCropPad ----------------------------------------------------------------------------
- */
+/* ---- CenterCropPad --------------------------------------------------------------------------- */
 
 base_status center_crop_pad_parse(const op_parse_ctx *pc, void **attrs)
 {

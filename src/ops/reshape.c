@@ -53,7 +53,7 @@ static base_status emit(const op_ctx *c, const op_tensor *x, op_tensor **out, ui
     return shp_copy_all(c, out[0], x);
 }
 
-/* ---- Reshape --------------------------------------------------------------------------- */
+/* ---- Reshape --------------------------------------------------------------------------------- */
 
 base_status reshape_parse(const op_parse_ctx *pc, void **attrs)
 {
@@ -217,7 +217,7 @@ base_status reshape_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in,
     return emit(c, x, out, (uint32_t)n, req);
 }
 
-/* ---- Flatten ----------------------------------------------------------------------------- */
+/* ---- Flatten --------------------------------------------------------------------------------- */
 
 /* Flatten's axis lies in [-rank, rank]; a negative one counts from the back. */
 static base_status flatten_axis(base_diag *d, int64_t axis, int64_t rank, int64_t *out)
@@ -284,7 +284,7 @@ base_status flatten_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in,
     return emit(c, x, out, 2, dims);
 }
 
-/* ---- Squeeze / Unsqueeze ------------------------------------------------------------------ */
+/* ---- Squeeze / Unsqueeze --------------------------------------------------------------------- */
 
 base_status squeeze_parse(const op_parse_ctx *pc, void **attrs)
 {

@@ -160,7 +160,7 @@ base_status resize_parse(const op_parse_ctx *pc, void **attrs)
     return BASE_OK;
 }
 
-/* ---- sizes and scales ------------------------------------------------------------------ */
+/* ---- sizes and scales ------------------------------------------------------------------------ */
 
 /* Everything the walk needs per axis. */
 typedef struct rs_plan {
@@ -321,7 +321,7 @@ static base_status rs_plan_of(const resize_attrs *a, int32_t variant, const rs_i
     return BASE_OK;
 }
 
-/* ---- coordinates and taps ----------------------------------------------------------------- */
+/* ---- coordinates and taps -------------------------------------------------------------------- */
 
 /* Source coordinate of output position x along axis ax. */
 static double rs_source(const resize_attrs *a, const rs_plan *p, int64_t ax, int64_t x)
@@ -441,7 +441,7 @@ static void rs_taps_free(rs_taps *t)
     free(t->outside);
 }
 
-/* ---- linear / cubic ------------------------------------------------------------------------- */
+/* ---- linear / cubic -------------------------------------------------------------------------- */
 
 typedef struct rs_pass {
     const double *src;
@@ -529,7 +529,7 @@ static base_status rs_interpolate(const op_ctx *c, const resize_attrs *a, const 
     return st;
 }
 
-/* ---- nearest -------------------------------------------------------------------------------- */
+/* ---- nearest --------------------------------------------------------------------------------- */
 
 /* The extrapolation value in o's dtype (es bytes at fill). */
 static base_status rs_fill(const op_ctx *c, double v, int32_t dtype, uint8_t *fill)
@@ -579,7 +579,7 @@ static base_status rs_nearest_run(const op_ctx *c, const resize_attrs *a, const 
     return st;
 }
 
-/* ---- INFER / KERNEL ------------------------------------------------------------------------- */
+/* ---- INFER / KERNEL -------------------------------------------------------------------------- */
 
 base_status resize_infer(op_infer_ctx *ic)
 {

@@ -45,7 +45,7 @@ typedef struct scatter_attrs {
     bool circular; /* TensorScatter */
 } scatter_attrs;
 
-/* ---- reductions --------------------------------------------------------------------------- */
+/* ---- reductions ------------------------------------------------------------------------------ */
 
 /* dst[i] = f(dst[i], src[i]) for i < n. */
 typedef void (*red_fn)(uint8_t *dst, const uint8_t *src, int64_t n);
@@ -124,7 +124,7 @@ static base_status red_for(red_kind r, int32_t dtype, red_fn *out, base_diag *d)
     return BASE_OK;
 }
 
-/* ---- attributes and common checks --------------------------------------------------------- */
+/* ---- attributes and common checks ------------------------------------------------------------ */
 
 base_status scatter_parse(const op_parse_ctx *pc, void **attrs)
 {
@@ -201,7 +201,7 @@ base_status scatter_infer(op_infer_ctx *ic)
     return BASE_OK;
 }
 
-/* ---- ScatterElements / Scatter ------------------------------------------------------------ */
+/* ---- ScatterElements / Scatter --------------------------------------------------------------- */
 
 base_status scatter_elements_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in,
                                     op_tensor **out, uint32_t n_out)
@@ -252,7 +252,7 @@ base_status scatter_elements_kernel(const op_ctx *c, op_tensor *const *in, uint3
     return shp_own_strings(out[0], c->d);
 }
 
-/* ---- ScatterND ---------------------------------------------------------------------------- */
+/* ---- ScatterND ------------------------------------------------------------------------------- */
 
 base_status scatter_nd_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, op_tensor **out,
                               uint32_t n_out)
@@ -302,7 +302,7 @@ base_status scatter_nd_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_
     return shp_own_strings(out[0], c->d);
 }
 
-/* ---- TensorScatter ------------------------------------------------------------------------ */
+/* ---- TensorScatter --------------------------------------------------------------------------- */
 
 base_status tensor_scatter_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in,
                                   op_tensor **out, uint32_t n_out)

@@ -233,7 +233,7 @@ base_status shp_axes(base_diag *d, int64_t *a, size_t n, int64_t rank, bool nega
     return BASE_OK;
 }
 
-/* ---- numbers ------------------------------------------------------------------------------ */
+/* ---- numbers --------------------------------------------------------------------------------- */
 
 void shp_store_f64(op_tensor *t, int64_t i, double v)
 {
@@ -307,7 +307,7 @@ double shp_cubic(double t, double A)
     return 0;
 }
 
-/* ---- static types ------------------------------------------------------------------- */
+/* ---- static types ---------------------------------------------------------------------------- */
 
 op_dim shp_dim_mul(op_dim a, op_dim b)
 {

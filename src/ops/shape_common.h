@@ -93,7 +93,7 @@ static inline int64_t shp_index_at(const op_tensor *t, int64_t i)
                                       : ((const int64_t *)t->data)[i];
 }
 
-/* ---- numbers (Resize, GridSample, AffineGrid) --------------------------------------- */
+/* ---- numbers (Resize, GridSample, AffineGrid) ------------------------------------------------ */
 
 /* Stores v into element i of a numeric or bool tensor the way those
  * operators turn their double results into the data's type: floating types
@@ -103,7 +103,7 @@ void shp_store_f64(op_tensor *t, int64_t i, double v);
 /* The cubic convolution kernel (Keys, coefficient A) at distance t >= 0. */
 double shp_cubic(double t, double A);
 
-/* ---- static types ----------------------------------------------------------------- */
+/* ---- static types ---------------------------------------------------------------------------- */
 
 /* a * b: exact when both are known (unknown on overflow); a symbolic dim
  * times 1 stays that symbol. */

@@ -95,7 +95,7 @@ base_status transpose_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_i
     return shp_own_strings(out[0], c->d);
 }
 
-/* ---- DepthToSpace / SpaceToDepth -------------------------------------------------------- */
+/* ---- DepthToSpace / SpaceToDepth ------------------------------------------------------------- */
 
 base_status space_depth_parse(const op_parse_ctx *pc, void **attrs)
 {

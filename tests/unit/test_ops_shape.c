@@ -17,7 +17,7 @@
 #include "base/half.h"
 #include "op_harness.h"
 
-/* ---- helpers ------------------------------------------------------------------------------ */
+/* ---- helpers --------------------------------------------------------------------------------- */
 
 typedef struct tc {
     ir_model *m;
@@ -374,8 +374,7 @@ static void expand_tile_onehot_trilu(void **state)
     expect_fail(t, BASE_ERR_INVALID, "rank 2");
 }
 
-/* ---- old opsets and attribute forms -----------------------------------------------------------
- */
+/* ---- old opsets and attribute forms ---------------------------------------------------------- */
 
 static void old_opsets(void **state)
 {
@@ -513,7 +512,7 @@ static void old_opsets(void **state)
     done(t);
 }
 
-/* ---- refusals ------------------------------------------------------------------------------- */
+/* ---- refusals -------------------------------------------------------------------------------- */
 
 static void refusals(void **state)
 {
@@ -677,8 +676,7 @@ static void refusals(void **state)
     expect_fail(t, BASE_ERR_UNSUPPORTED, "empty axes");
 }
 
-/* ---- integers at the extremes ------------------------------------------------------------------
- */
+/* ---- integers at the extremes ---------------------------------------------------------------- */
 
 static void integers_exact(void **state)
 {
@@ -817,7 +815,7 @@ static void integers_exact(void **state)
     done(t);
 }
 
-/* ---- Unique, NonZero, Shape ----------------------------------------------------------------- */
+/* ---- Unique, NonZero, Shape ------------------------------------------------------------------ */
 
 static void unique_nonzero_shape(void **state)
 {
