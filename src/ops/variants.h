@@ -114,4 +114,16 @@ enum { POOL_MAX, POOL_AVG, POOL_LP, POOL_UNPOOL, POOL_ROI };
 /* ops/loss.c */
 enum { LOSS_NLL, LOSS_SCE };
 
+/* ops/transpose.c: DepthToSpace and SpaceToDepth share their functions. */
+enum { SHP_DEPTH_TO_SPACE, SHP_SPACE_TO_DEPTH };
+
+/* ops/scatter.c: the scatter operators share their parser and inference. */
+enum { SHP_SCATTER_ELEMENTS, SHP_SCATTER_ND, SHP_TENSOR_SCATTER };
+
+/* ops/resize.c: Resize and its predecessor Upsample. */
+enum { SHP_RESIZE, SHP_UPSAMPLE };
+
+/* ops/grid_sample.c: GridSample and AffineGrid share their parser. */
+enum { SHP_GRID_SAMPLE, SHP_AFFINE_GRID };
+
 #endif
