@@ -4,8 +4,9 @@
 What it makes
 -------------
 * tests/models/torch/<arch>_op<N>.onnx.gz
-    arch in {resnet18, mobilenet_v2, efficientnet_b0, densenet121},
-    N in 11..17 (per-arch list in OPSETS_FOR below).
+    arch in {resnet18, mobilenet_v2, efficientnet_b0, densenet121} with
+    N in 11..17, and {resnet50, mobilenet_v3_small, shufflenet_v2_x1_0,
+    regnet_y_400mf} with N in {11, 13, 17} (per-arch list in OPSETS_FOR).
     torchvision models built with weights=None, put in eval() mode, and
     exported with training=TrainingMode.PRESERVE (BatchNormalization nodes
     stay in the graph) and do_constant_folding=False.  Input "input",
@@ -53,13 +54,20 @@ TORCH_DIR = os.path.join(HERE, "torch")
 TINY_PATH = os.path.join(REPO, "examples", "tiny_cnn.onnx")
 
 ALL_OPSETS = [11, 12, 13, 14, 15, 16, 17]
-ARCHS = ["resnet18", "mobilenet_v2", "efficientnet_b0", "densenet121"]
-# All 28 files gzip to ~2.5 MB in total, so every arch gets every opset.
+SOME_OPSETS = [11, 13, 17]
+ARCHS = ["resnet18", "mobilenet_v2", "efficientnet_b0", "densenet121",
+         "resnet50", "mobilenet_v3_small", "shufflenet_v2_x1_0", "regnet_y_400mf"]
+# The first four archs at every opset are 28 files, ~8.4 MB gzipped; the
+# later four at three opsets add 12 files, ~3.7 MB (resnet50 ~0.65 MB each).
 OPSETS_FOR = {
     "resnet18": ALL_OPSETS,
     "mobilenet_v2": ALL_OPSETS,
     "efficientnet_b0": ALL_OPSETS,
     "densenet121": ALL_OPSETS,
+    "resnet50": SOME_OPSETS,
+    "mobilenet_v3_small": SOME_OPSETS,
+    "shufflenet_v2_x1_0": SOME_OPSETS,
+    "regnet_y_400mf": SOME_OPSETS,
 }
 
 
@@ -125,6 +133,14 @@ def export_bytes(model, x, opset, input_names, output_names):
     return data, m, n_bn
 
 
+def write_gz(path, data):
+    """Write data to path with gzip -9, empty name and mtime 0 (reproducible)."""
+    with open(path, "wb") as f:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=f,
+                           compresslevel=9, mtime=0) as gz:
+            gz.write(data)
+
+
 def build_arch(arch):
     torch.manual_seed(0)
     ctor = getattr(torchvision.models, arch)
@@ -156,10 +172,7 @@ def make_torch_models(archs, failures):
                 failures.append(msg)
                 print("FAIL", msg, flush=True)
                 continue
-            with open(out, "wb") as f:
-                with gzip.GzipFile(filename="", mode="wb", fileobj=f,
-                                   compresslevel=9, mtime=0) as gz:
-                    gz.write(data)
+            write_gz(out, data)
             print("wrote %s (%d nodes, %d BN, %d -> %d bytes, %.1fs)" % (
                 os.path.relpath(out, REPO), len(m.graph.node), n_bn, len(data),
                 os.path.getsize(out), time.time() - t0), flush=True)
