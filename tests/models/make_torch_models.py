@@ -111,7 +111,16 @@ def fill_patterned(model):
                 assert (t > 0).all(), name
 
 
-def export_bytes(model, x, opset, input_names, output_names):
+def export_bytes(model, x, opset, input_names, output_names, dynamic_axes=None,
+                 **export_kw):
+    """Export model (eval mode, BN preserved, no constant folding); check it.
+
+    dynamic_axes defaults to a "batch" dim 0 on the first input and output;
+    export_kw goes to torch.onnx.export (e.g. keep_initializers_as_inputs).
+    Returns (bytes, ModelProto, number of top-level BatchNormalization nodes).
+    """
+    if dynamic_axes is None:
+        dynamic_axes = {input_names[0]: {0: "batch"}, output_names[0]: {0: "batch"}}
     buf = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -123,8 +132,8 @@ def export_bytes(model, x, opset, input_names, output_names):
             do_constant_folding=False,
             input_names=input_names,
             output_names=output_names,
-            dynamic_axes={input_names[0]: {0: "batch"},
-                          output_names[0]: {0: "batch"}},
+            dynamic_axes=dynamic_axes,
+            **export_kw,
         )
     data = buf.getvalue()
     m = onnx.load_from_string(data)
