@@ -2,9 +2,12 @@
 """Generate the small hand-built ONNX test models for onnxfold.
 
 Same conventions as make_torch_models.py (whose helpers it uses): eval mode,
-training=TrainingMode.PRESERVE, do_constant_folding=False, the deterministic
-weight pattern of fill_patterned(), onnx.checker.check_model, gzip -9 with
-mtime 0 (byte-reproducible).  Outputs, in tests/models/small/:
+training=TrainingMode.PRESERVE, do_constant_folding=False, deterministic
+weights (fill_scaled(), and for models with BatchNormalization
+fill_calibrated(): the scaled pattern with BN statistics measured on a fixed
+random batch, so that outputs depend on the input and on every parameter),
+onnx.checker.check_model, gzip -9 with mtime 0 (byte-reproducible).
+Outputs, in tests/models/small/:
 
 * transformer_block_op{13,17}.onnx.gz
     nn.TransformerEncoderLayer(d_model=64, nhead=4, dim_feedforward=128,
@@ -26,7 +29,7 @@ mtime 0 (byte-reproducible).  Outputs, in tests/models/small/:
     The script fails unless one initializer feeds two Conv nodes.
 * tiny_cnn_init_inputs_op13.onnx.gz
     make_torch_models.TinyCNN (Conv, BN, Relu, Conv(group 2), BN, Relu,
-    GlobalAveragePool, Flatten, Gemm) with patterned weights, exported with
+    GlobalAveragePool, Flatten, Gemm) with calibrated weights, exported with
     keep_initializers_as_inputs=True, so every initializer is also a graph
     input (overridable).  Input "input" [batch, 3, 32, 32].
 
@@ -45,8 +48,8 @@ import onnx
 import torch
 import torch.nn as nn
 
-from make_torch_models import (REPO, TinyCNN, export_bytes, fill_patterned,
-                               write_gz)
+from make_torch_models import (REPO, TinyCNN, export_bytes, fill_calibrated,
+                               fill_scaled, write_gz)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SMALL_DIR = os.path.join(HERE, "small")
@@ -109,7 +112,7 @@ def make_transformer_block():
     torch.manual_seed(0)
     model = nn.TransformerEncoderLayer(d_model=64, nhead=4, dim_feedforward=128,
                                        batch_first=True)
-    fill_patterned(model)
+    fill_scaled(model)
     model.eval()
     x = torch.zeros(2, 5, 64)
     axes = {"input": {0: "batch", 1: "seq"}, "output": {0: "batch", 1: "seq"}}
@@ -124,7 +127,7 @@ def make_transformer_block():
 def make_loop_if():
     torch.manual_seed(0)
     model = LoopIf()
-    fill_patterned(model)
+    fill_scaled(model)
     model.eval()
     scripted = torch.jit.script(model)
     x = torch.zeros(2, 8)
@@ -142,7 +145,7 @@ def make_loop_if():
 def make_shared_weight_conv():
     torch.manual_seed(0)
     model = SharedWeightConv()
-    fill_patterned(model)
+    fill_calibrated(model, torch.randn(4, 3, 16, 16, generator=torch.Generator().manual_seed(0)))
     model.eval()
     data, m, n_bn = export_bytes(model, torch.zeros(1, 3, 16, 16), 13, ["input"],
                                  ["output"])
@@ -159,7 +162,7 @@ def make_shared_weight_conv():
 def make_tiny_cnn_init_inputs():
     torch.manual_seed(0)
     model = TinyCNN()
-    fill_patterned(model)
+    fill_calibrated(model, torch.randn(4, 3, 32, 32, generator=torch.Generator().manual_seed(0)))
     model.eval()
     data, m, _ = export_bytes(model, torch.zeros(1, 3, 32, 32), 13, ["input"],
                               ["output"], keep_initializers_as_inputs=True)

@@ -38,6 +38,7 @@ No network access is needed; no pretrained weights are downloaded.
 import argparse
 import gzip
 import io
+import math
 import os
 import sys
 import time
@@ -55,20 +56,27 @@ TINY_PATH = os.path.join(REPO, "examples", "tiny_cnn.onnx")
 
 ALL_OPSETS = [11, 12, 13, 14, 15, 16, 17]
 SOME_OPSETS = [11, 13, 17]
-ARCHS = ["resnet18", "mobilenet_v2", "efficientnet_b0", "densenet121",
-         "resnet50", "mobilenet_v3_small", "shufflenet_v2_x1_0", "regnet_y_400mf"]
-# The first four archs at every opset are 28 files, ~8.4 MB gzipped; the
-# later four at three opsets add 12 files, ~3.7 MB (resnet50 ~0.65 MB each).
-OPSETS_FOR = {
-    "resnet18": ALL_OPSETS,
-    "mobilenet_v2": ALL_OPSETS,
-    "efficientnet_b0": ALL_OPSETS,
-    "densenet121": ALL_OPSETS,
-    "resnet50": SOME_OPSETS,
-    "mobilenet_v3_small": SOME_OPSETS,
-    "shufflenet_v2_x1_0": SOME_OPSETS,
-    "regnet_y_400mf": SOME_OPSETS,
-}
+# (arch, fill, opsets).  File: torch/<arch>_op<N>.onnx.gz for fill "pattern",
+# torch/<arch>_cal_op<N>.onnx.gz for fill "calibrated" (see fill_calibrated).
+# The pattern files (28, ~8.4 MB gzipped) are what the round-trip tests were
+# built on; their outputs do not depend on the input (every activation dies
+# on the way), so numerical tests want the calibrated ones (16, ~6 MB).
+MODELS = [
+    ("resnet18", "pattern", ALL_OPSETS),
+    ("mobilenet_v2", "pattern", ALL_OPSETS),
+    ("efficientnet_b0", "pattern", ALL_OPSETS),
+    ("densenet121", "pattern", ALL_OPSETS),
+    ("resnet50", "calibrated", SOME_OPSETS),
+    ("mobilenet_v3_small", "calibrated", SOME_OPSETS),
+    ("shufflenet_v2_x1_0", "calibrated", SOME_OPSETS),
+    ("regnet_y_400mf", "calibrated", SOME_OPSETS),
+    ("resnet18", "calibrated", [13]),
+    ("mobilenet_v2", "calibrated", [13]),
+    ("efficientnet_b0", "calibrated", [13]),
+    ("densenet121", "calibrated", [13]),
+]
+ARCHS = sorted({arch for arch, _, _ in MODELS})
+NORM_TYPES = (nn.modules.batchnorm._BatchNorm, nn.LayerNorm, nn.GroupNorm)
 
 
 def pattern_(t, k, is_running_var=False):
@@ -107,6 +115,79 @@ def fill_patterned(model):
             assert torch.isfinite(t).all(), name
             if t.numel() > 1:
                 assert (t != 0).any(), name
+            if name.endswith("running_var"):
+                assert (t > 0).all(), name
+
+
+def unit_pattern(n, k):
+    """n values ((37 i + 11 k) mod 251 - 125) / 125: in [-1, 1], mean ~0,
+    period 251 (so it gzips well), phase set by the tensor index k."""
+    idx = torch.arange(n, dtype=torch.int64)
+    return (((idx * 37 + 11 * k) % 251) - 125).to(torch.float64) / 125.0
+
+
+def fill_scaled(model):
+    """Overwrite every float parameter and buffer with unit_pattern, scaled
+    by its role: weights of rank >= 2 like LeCun's uniform init
+    (u * sqrt(3 / fan_in), fan_in = elements per output channel);
+    normalization scales 1 + u/4; other rank-1 parameters (biases, shifts)
+    u/10; BN running_mean u/10 and running_var 3/4 + u/4.  As in pattern_,
+    tensor k is also scaled by (1 + k/1024) so no two tensors are equal."""
+    k = 0
+    with torch.no_grad():
+        for mod in model.modules():
+            tensors = list(mod.named_parameters(recurse=False))
+            tensors += list(mod.named_buffers(recurse=False))
+            for name, t in tensors:
+                if not t.dtype.is_floating_point:
+                    continue  # num_batches_tracked
+                u = unit_pattern(t.numel(), k) * (1.0 + k / 1024.0)
+                if name == "running_var":
+                    v = 0.75 + 0.25 * u
+                elif name == "running_mean":
+                    v = 0.1 * u
+                elif isinstance(mod, NORM_TYPES) and name == "weight":
+                    v = 1.0 + 0.25 * u
+                elif t.dim() >= 2:
+                    v = u * math.sqrt(3.0 / t[0].numel())
+                else:
+                    v = 0.1 * u
+                t.copy_(v.reshape(t.shape).to(t.dtype))
+                k += 1
+
+
+def calibrate_bn(model, x):
+    """Set every BatchNorm's running_mean/running_var to the statistics of
+    the batch x, as a training pass with momentum=None would: computed in
+    float64 on one thread, then rounded to bfloat16 precision (8 significant
+    bits) so that last-bit differences between machines' math libraries do
+    not change the stored bytes.  Leaves the model in eval mode."""
+    bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    model.double().train()
+    for bn in bns:
+        bn.reset_running_stats()
+        bn.momentum = None  # cumulative average: exactly this batch's stats
+    with torch.no_grad():
+        model(x.double())
+        for bn in bns:
+            bn.momentum = 0.1
+            for t in (bn.running_mean, bn.running_var):
+                t.copy_(t.to(torch.bfloat16).to(torch.float64))
+    model.float().eval()
+    torch.set_num_threads(threads)
+
+
+def fill_calibrated(model, x):
+    """fill_scaled, then calibrate_bn on x: activations keep unit scale
+    through the network, so outputs depend on the input (unlike
+    fill_patterned's) and stay of order 1-10."""
+    fill_scaled(model)
+    calibrate_bn(model, x)
+    for name, t in list(model.named_parameters()) + list(model.named_buffers()):
+        if t.dtype.is_floating_point:
+            assert torch.isfinite(t).all(), name
             if name.endswith("running_var"):
                 assert (t > 0).all(), name
 
@@ -150,11 +231,15 @@ def write_gz(path, data):
             gz.write(data)
 
 
-def build_arch(arch):
+def build_arch(arch, fill):
     torch.manual_seed(0)
     ctor = getattr(torchvision.models, arch)
     model = ctor(weights=None)
-    fill_patterned(model)
+    if fill == "pattern":
+        fill_patterned(model)
+    else:
+        gen = torch.Generator().manual_seed(0)
+        fill_calibrated(model, torch.randn(2, 3, 224, 224, generator=gen))
     model.eval()
     return model
 
@@ -162,10 +247,13 @@ def build_arch(arch):
 def make_torch_models(archs, failures):
     os.makedirs(TORCH_DIR, exist_ok=True)
     x = torch.zeros(1, 3, 224, 224)
-    for arch in archs:
-        model = build_arch(arch)
-        for opset in OPSETS_FOR[arch]:
-            out = os.path.join(TORCH_DIR, "%s_op%d.onnx.gz" % (arch, opset))
+    for arch, fill, opsets in MODELS:
+        if arch not in archs:
+            continue
+        model = build_arch(arch, fill)
+        for opset in opsets:
+            stem = arch if fill == "pattern" else arch + "_cal"
+            out = os.path.join(TORCH_DIR, "%s_op%d.onnx.gz" % (stem, opset))
             t0 = time.time()
             try:
                 data, m, n_bn = export_bytes(model, x, opset, ["input"], ["output"])
@@ -176,7 +264,7 @@ def make_torch_models(archs, failures):
                     raise RuntimeError("%d Identity nodes (deduplicated "
                                        "initializers?)" % n_id)
             except Exception as e:  # record and continue
-                msg = "%s opset %d: %s: %s" % (arch, opset, type(e).__name__,
+                msg = "%s opset %d: %s: %s" % (stem, opset, type(e).__name__,
                                               str(e).splitlines()[0] if str(e) else "")
                 failures.append(msg)
                 print("FAIL", msg, flush=True)

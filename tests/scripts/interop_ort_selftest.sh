@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Self-test of the onnxruntime reference harness in tests/interop, end to end:
-#  * committed models (resnet18, mobilenet_v3_small, the transformer block with
-#    batch 2 and seq 7, the If/Loop model on both branches, the shared-weight
-#    Conv model, the model whose initializers are also inputs): gen_inputs.py,
+#  * committed models (calibrated resnet18, whose output must change with the
+#    input, and mobilenet_v3_small; the transformer block with batch 2 and
+#    seq 7; the If/Loop model on both branches; the shared-weight Conv model;
+#    the model whose initializers are also inputs): gen_inputs.py,
 #    then ort_run.js with graph optimizations off and at "all"; compare_npy.py
 #    must find the two in agreement; the If/Loop outputs must also equal a
 #    numpy evaluation of the same computation;
@@ -66,9 +67,9 @@ agree() {
 check "onnxruntime-node resolves from the repository's node_modules" resolves_in_repo
 
 # --- committed models
-r18="$models/torch/resnet18_op13.onnx.gz"
-agree resnet18_op13 "$r18"
-agree mobilenet_v3_small_op17 "$models/torch/mobilenet_v3_small_op17.onnx.gz" --seed 1
+r18="$models/torch/resnet18_cal_op13.onnx.gz"
+agree resnet18_cal_op13 "$r18"
+agree mobilenet_v3_small_cal_op17 "$models/torch/mobilenet_v3_small_cal_op17.onnx.gz" --seed 1
 for op in 13 17; do
     agree transformer_block_op$op "$models/small/transformer_block_op$op.onnx.gz" \
         --dim batch=2 --dim seq=7
@@ -88,7 +89,7 @@ tci="$models/small/tiny_cnn_init_inputs_op13.onnx.gz"
 agree tiny_cnn_init_inputs_op13 "$tci"
 check "initializers listed as inputs get no input file" sh -c '[ "$(ls "$1")" = input_0.npy ]' sh "$work/tiny_cnn_init_inputs_op13/in"
 check "gen_inputs is deterministic" sh -c '"$1" "$2" "$3" "$4" >/dev/null && cmp "$4/input_0.npy" "$5/input_0.npy"' \
-    sh "$PYTHON" "$gen" "$r18" "$work/r18_again" "$work/resnet18_op13/in"
+    sh "$PYTHON" "$gen" "$r18" "$work/r18_again" "$work/resnet18_cal_op13/in"
 
 # --- every dtype through Identity, .npy and .pb (typed fields) in and out
 dt="$work/dtypes"
@@ -100,12 +101,15 @@ check "dtypes: .pb outputs hold the input bits and names" py "$util" same-pb "$d
 check "dtypes: compare_npy passes .npy against .pb (NaN = NaN, inf, exact ints)" py "$cmpn" "$dt/out_npy" "$dt/out_pb" --atol-rel 0
 check "dtypes: integer off by one" py "$util" perturb "$dt/out_npy" "$dt/int" int
 check "compare_npy fails: integer off by one" expect_exit 1 py "$cmpn" "$dt/int" "$dt/out_npy"
+check "resnet18: other inputs (seed 1)" py "$gen" "$r18" "$work/r18_seed1" --seed 1
+check "resnet18: ort_run on them" ort "$work/r18_seed1" "$work/r18_seed1_out" "$r18" disabled
+check "resnet18: the output depends on the input" expect_exit 1 py "$cmpn" "$work/r18_seed1_out" "$work/resnet18_cal_op13/ref"
 check "resnet18: raw_data .pb inputs" py "$gen" "$r18" "$work/r18_pb" --pb
 check "resnet18: ort_run on .pb inputs" ort "$work/r18_pb" "$work/r18_pb_out" "$r18" disabled
-check "resnet18: .pb inputs give bit-identical outputs" py "$cmpn" "$work/r18_pb_out" "$work/resnet18_op13/ref" --atol-rel 0
+check "resnet18: .pb inputs give bit-identical outputs" py "$cmpn" "$work/r18_pb_out" "$work/resnet18_cal_op13/ref" --atol-rel 0
 
 # --- compare_npy must fail on spoiled outputs
-ref="$work/resnet18_op13/ref"
+ref="$work/resnet18_cal_op13/ref"
 for how in big nan shape dtype; do
     check "perturb $how" py "$util" perturb "$ref" "$work/bad_$how" $how
     check "compare_npy fails: $how" expect_exit 1 py "$cmpn" "$work/bad_$how" "$ref"
@@ -120,13 +124,13 @@ check "compare_npy fails: no outputs" expect_exit 1 py "$cmpn" "$work/dtypes/npy
 
 # --- --time, --save-optimized
 check "--time --repeat 3" sh -c '"$@" >"$0"' "$work/time.json" \
-    "$node" "$ort" "$r18" --input-dir "$work/resnet18_op13/in" --output-dir "$work/timed" --time --repeat 3
+    "$node" "$ort" "$r18" --input-dir "$work/resnet18_cal_op13/in" --output-dir "$work/timed" --time --repeat 3
 check "--time prints one JSON line with 3 runs" py "$util" timejson "$work/time.json" 3
-check "--save-optimized at basic" ort "$work/resnet18_op13/in" "$work/basic" "$r18" basic --save-optimized "$work/r18_basic.onnx"
+check "--save-optimized at basic" ort "$work/resnet18_cal_op13/in" "$work/basic" "$r18" basic --save-optimized "$work/r18_basic.onnx"
 check "onnxruntime's basic level fused every BatchNormalization" py "$util" nodes "$work/r18_basic.onnx" 69 BatchNormalization
 
 # --- bad arguments and failed runs: exit 2, one line
-in18="$work/resnet18_op13/in"
+in18="$work/resnet18_cal_op13/in"
 expect_fail2 "no arguments" "MODEL missing" "$node" "$ort"
 expect_fail2 "unknown option" "unknown option --bogus" "$node" "$ort" "$r18" --input-dir "$in18" --output-dir "$work/x" --bogus
 expect_fail2 "bad --opt" "--opt fast" "$node" "$ort" "$r18" --input-dir "$in18" --output-dir "$work/x" --opt fast
