@@ -120,10 +120,13 @@ def fill_patterned(model):
 
 
 def unit_pattern(n, k):
-    """n values ((37 i + 11 k) mod 251 - 125) / 125: in [-1, 1], mean ~0,
-    period 251 (so it gzips well), phase set by the tensor index k."""
+    """n values ((37 i + 13 floor(i / 251) + 11 k) mod 251 - 125) / 125:
+    in [-1, 1], mean ~0, phase set by the tensor index k.  Each block of 251
+    values is a rotation of the one before (so it gzips well), and the
+    sequence only repeats after 251 * 251 values, so the rows of a weight
+    matrix (output channels) differ even past 251 of them."""
     idx = torch.arange(n, dtype=torch.int64)
-    return (((idx * 37 + 11 * k) % 251) - 125).to(torch.float64) / 125.0
+    return (((idx * 37 + 13 * (idx // 251) + 11 * k) % 251) - 125).to(torch.float64) / 125.0
 
 
 def fill_scaled(model):
