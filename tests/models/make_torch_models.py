@@ -3,20 +3,27 @@
 
 What it makes
 -------------
-* tests/models/torch/<arch>_op<N>.onnx.gz
-    arch in {resnet18, mobilenet_v2, efficientnet_b0, densenet121} with
-    N in 11..17, and {resnet50, mobilenet_v3_small, shufflenet_v2_x1_0,
-    regnet_y_400mf} with N in {11, 13, 17} (per-arch list in OPSETS_FOR).
+* tests/models/torch/<arch>_op<N>.onnx.gz      (fill "pattern")
+  tests/models/torch/<arch>_cal_op<N>.onnx.gz  (fill "calibrated")
+    The (arch, fill, opsets) list is MODELS below: resnet18, mobilenet_v2,
+    efficientnet_b0, densenet121 with the pattern fill at opsets 11..17
+    and calibrated at 13; resnet50, mobilenet_v3_small, shufflenet_v2_x1_0,
+    regnet_y_400mf calibrated at 11, 13, 17.
     torchvision models built with weights=None, put in eval() mode, and
     exported with training=TrainingMode.PRESERVE (BatchNormalization nodes
     stay in the graph) and do_constant_folding=False.  Input "input",
     shape 1x3x224x224 with dynamic batch dim "batch"; output "output".
     Every float parameter/buffer is overwritten with a deterministic,
-    low-entropy pattern ((arange % 251) - 125) / 1000 so the files are
-    reproducible and gzip well; BN running_var is 0.5 + (arange % 7) / 10
-    (strictly positive).  Each tensor's pattern is scaled by (1 + k/1024),
-    k = tensor index, so no two tensors are equal (otherwise the exporter
-    dedups them into Identity nodes).  num_batches_tracked is untouched.
+    low-entropy pattern so the files are reproducible and gzip well:
+    - pattern (fill_patterned): ((arange % 251) - 125) / 1000; BN
+      running_var 0.5 + (arange % 7) / 10.  Outputs of these models do not
+      depend on the input (activations die), so they suit structural tests.
+    - calibrated (fill_calibrated): a pattern in [-1, 1] scaled per layer
+      like LeCun's init, BN statistics measured on a fixed random batch.
+      Outputs depend on the input and on every BN parameter.
+    Each tensor's pattern is scaled by (1 + k/1024), k = tensor index, so no
+    two tensors are equal (otherwise the exporter dedups them into Identity
+    nodes).  num_batches_tracked is untouched.
     Files are written with gzip -9 and mtime=0 (byte-reproducible).
 * examples/tiny_cnn.onnx (uncompressed)
     Conv(3->8,3x3,bias) -> BN -> Relu -> Conv(8->8,3x3,groups=2,no bias)
