@@ -14,7 +14,8 @@ OUTDIR/input_K.pb, an ONNX TensorProto with raw_data, instead):
   and shape-like inputs stay sensible);
   bool: uniform True/False.
 Symbolic dims (dim_param) take the value given with --dim NAME=V, else 1;
-dims with neither a value nor a name are 1. numpy's PCG64 generator seeded
+dims with neither a value nor a name are 1 (an input without any shape
+becomes a scalar). numpy's PCG64 generator seeded
 with --seed (default 0) makes the files reproducible; the same seed gives
 the same values for the same shapes.
 
@@ -84,6 +85,8 @@ def main():
         dims[name] = int(val)
     try:
         model = load_model(args.model)
+        if not model.HasField("graph"):
+            raise ValueError("not an ONNX model (no graph)")
     except Exception as e:  # unreadable file or not a model
         print("gen_inputs: %s: %s" % (args.model, e), file=sys.stderr)
         return 2
@@ -98,7 +101,9 @@ def main():
             dtype = np.dtype(onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[elem])
         except KeyError:
             dtype = None
-        if dtype is None or dtype.kind not in "fiub" or dtype.itemsize > 8:
+        # (python3-onnx 1.12 maps bfloat16 to float32: refuse it too)
+        if (dtype is None or dtype.kind not in "fiub" or dtype.itemsize > 8
+                or elem == onnx.TensorProto.BFLOAT16):
             print("gen_inputs: input %r has unsupported type %s" % (
                 vi.name, onnx.TensorProto.DataType.Name(elem)), file=sys.stderr)
             return 2
