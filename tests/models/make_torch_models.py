@@ -67,7 +67,7 @@ SOME_OPSETS = [11, 13, 17]
 # torch/<arch>_cal_op<N>.onnx.gz for fill "calibrated" (see fill_calibrated).
 # The pattern files (28, ~8.4 MB gzipped) are what the round-trip tests were
 # built on; their outputs do not depend on the input (every activation dies
-# on the way), so numerical tests want the calibrated ones (16, ~6 MB).
+# on the way), so numerical tests want the calibrated ones (16, ~6.5 MB).
 MODELS = [
     ("resnet18", "pattern", ALL_OPSETS),
     ("mobilenet_v2", "pattern", ALL_OPSETS),
