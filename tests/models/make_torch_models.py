@@ -3,19 +3,27 @@
 
 What it makes
 -------------
-* tests/models/torch/<arch>_op<N>.onnx.gz
-    arch in {resnet18, mobilenet_v2, efficientnet_b0, densenet121},
-    N in 11..17 (per-arch list in OPSETS_FOR below).
+* tests/models/torch/<arch>_op<N>.onnx.gz      (fill "pattern")
+  tests/models/torch/<arch>_cal_op<N>.onnx.gz  (fill "calibrated")
+    The (arch, fill, opsets) list is MODELS below: resnet18, mobilenet_v2,
+    efficientnet_b0, densenet121 with the pattern fill at opsets 11..17
+    and calibrated at 13; resnet50, mobilenet_v3_small, shufflenet_v2_x1_0,
+    regnet_y_400mf calibrated at 11, 13, 17.
     torchvision models built with weights=None, put in eval() mode, and
     exported with training=TrainingMode.PRESERVE (BatchNormalization nodes
     stay in the graph) and do_constant_folding=False.  Input "input",
     shape 1x3x224x224 with dynamic batch dim "batch"; output "output".
     Every float parameter/buffer is overwritten with a deterministic,
-    low-entropy pattern ((arange % 251) - 125) / 1000 so the files are
-    reproducible and gzip well; BN running_var is 0.5 + (arange % 7) / 10
-    (strictly positive).  Each tensor's pattern is scaled by (1 + k/1024),
-    k = tensor index, so no two tensors are equal (otherwise the exporter
-    dedups them into Identity nodes).  num_batches_tracked is untouched.
+    low-entropy pattern so the files are reproducible and gzip well:
+    - pattern (fill_patterned): ((arange % 251) - 125) / 1000; BN
+      running_var 0.5 + (arange % 7) / 10.  Outputs of these models do not
+      depend on the input (activations die), so they suit structural tests.
+    - calibrated (fill_calibrated): a pattern in [-1, 1] scaled per layer
+      like LeCun's init, BN statistics measured on a fixed random batch.
+      Outputs depend on the input and on every BN parameter.
+    Each tensor's pattern is scaled by (1 + k/1024), k = tensor index, so no
+    two tensors are equal (otherwise the exporter dedups them into Identity
+    nodes).  num_batches_tracked is untouched.
     Files are written with gzip -9 and mtime=0 (byte-reproducible).
 * examples/tiny_cnn.onnx (uncompressed)
     Conv(3->8,3x3,bias) -> BN -> Relu -> Conv(8->8,3x3,groups=2,no bias)
@@ -37,6 +45,7 @@ No network access is needed; no pretrained weights are downloaded.
 import argparse
 import gzip
 import io
+import math
 import os
 import sys
 import time
@@ -53,14 +62,28 @@ TORCH_DIR = os.path.join(HERE, "torch")
 TINY_PATH = os.path.join(REPO, "examples", "tiny_cnn.onnx")
 
 ALL_OPSETS = [11, 12, 13, 14, 15, 16, 17]
-ARCHS = ["resnet18", "mobilenet_v2", "efficientnet_b0", "densenet121"]
-# All 28 files gzip to ~2.5 MB in total, so every arch gets every opset.
-OPSETS_FOR = {
-    "resnet18": ALL_OPSETS,
-    "mobilenet_v2": ALL_OPSETS,
-    "efficientnet_b0": ALL_OPSETS,
-    "densenet121": ALL_OPSETS,
-}
+SOME_OPSETS = [11, 13, 17]
+# (arch, fill, opsets).  File: torch/<arch>_op<N>.onnx.gz for fill "pattern",
+# torch/<arch>_cal_op<N>.onnx.gz for fill "calibrated" (see fill_calibrated).
+# The pattern files (28, ~8.4 MB gzipped) are what the round-trip tests were
+# built on; their outputs do not depend on the input (every activation dies
+# on the way), so numerical tests want the calibrated ones (16, ~6.5 MB).
+MODELS = [
+    ("resnet18", "pattern", ALL_OPSETS),
+    ("mobilenet_v2", "pattern", ALL_OPSETS),
+    ("efficientnet_b0", "pattern", ALL_OPSETS),
+    ("densenet121", "pattern", ALL_OPSETS),
+    ("resnet50", "calibrated", SOME_OPSETS),
+    ("mobilenet_v3_small", "calibrated", SOME_OPSETS),
+    ("shufflenet_v2_x1_0", "calibrated", SOME_OPSETS),
+    ("regnet_y_400mf", "calibrated", SOME_OPSETS),
+    ("resnet18", "calibrated", [13]),
+    ("mobilenet_v2", "calibrated", [13]),
+    ("efficientnet_b0", "calibrated", [13]),
+    ("densenet121", "calibrated", [13]),
+]
+ARCHS = sorted({arch for arch, _, _ in MODELS})
+NORM_TYPES = (nn.modules.batchnorm._BatchNorm, nn.LayerNorm, nn.GroupNorm)
 
 
 def pattern_(t, k, is_running_var=False):
@@ -103,7 +126,92 @@ def fill_patterned(model):
                 assert (t > 0).all(), name
 
 
-def export_bytes(model, x, opset, input_names, output_names):
+def unit_pattern(n, k):
+    """n values ((37 i + 13 floor(i / 251) + 11 k) mod 251 - 125) / 125:
+    in [-1, 1], mean ~0, phase set by the tensor index k.  Each block of 251
+    values is a rotation of the one before (so it gzips well), and the
+    sequence only repeats after 251 * 251 values, so the rows of a weight
+    matrix (output channels) differ even past 251 of them."""
+    idx = torch.arange(n, dtype=torch.int64)
+    return (((idx * 37 + 13 * (idx // 251) + 11 * k) % 251) - 125).to(torch.float64) / 125.0
+
+
+def fill_scaled(model):
+    """Overwrite every float parameter and buffer with unit_pattern, scaled
+    by its role: weights of rank >= 2 like LeCun's uniform init
+    (u * sqrt(3 / fan_in), fan_in = elements per output channel);
+    normalization scales 1 + u/4; other rank-1 parameters (biases, shifts)
+    u/10; BN running_mean u/10 and running_var 3/4 + u/4.  As in pattern_,
+    tensor k is also scaled by (1 + k/1024) so no two tensors are equal."""
+    k = 0
+    with torch.no_grad():
+        for mod in model.modules():
+            tensors = list(mod.named_parameters(recurse=False))
+            tensors += list(mod.named_buffers(recurse=False))
+            for name, t in tensors:
+                if not t.dtype.is_floating_point:
+                    continue  # num_batches_tracked
+                u = unit_pattern(t.numel(), k) * (1.0 + k / 1024.0)
+                if name == "running_var":
+                    v = 0.75 + 0.25 * u
+                elif name == "running_mean":
+                    v = 0.1 * u
+                elif isinstance(mod, NORM_TYPES) and name == "weight":
+                    v = 1.0 + 0.25 * u
+                elif t.dim() >= 2:
+                    v = u * math.sqrt(3.0 / t[0].numel())
+                else:
+                    v = 0.1 * u
+                t.copy_(v.reshape(t.shape).to(t.dtype))
+                k += 1
+
+
+def calibrate_bn(model, x):
+    """Set every BatchNorm's running_mean/running_var to the statistics of
+    the batch x, as a training pass with momentum=None would: computed in
+    float64 on one thread, then rounded to bfloat16 precision (8 significant
+    bits) so that last-bit differences between machines' math libraries do
+    not change the stored bytes.  Leaves the model in eval mode."""
+    bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    model.double().train()
+    for bn in bns:
+        bn.reset_running_stats()
+        bn.momentum = None  # cumulative average: exactly this batch's stats
+    with torch.no_grad():
+        model(x.double())
+        for bn in bns:
+            bn.momentum = 0.1
+            for t in (bn.running_mean, bn.running_var):
+                t.copy_(t.to(torch.bfloat16).to(torch.float64))
+    model.float().eval()
+    torch.set_num_threads(threads)
+
+
+def fill_calibrated(model, x):
+    """fill_scaled, then calibrate_bn on x: activations keep unit scale
+    through the network, so outputs depend on the input (unlike
+    fill_patterned's) and stay of order 1-10."""
+    fill_scaled(model)
+    calibrate_bn(model, x)
+    for name, t in list(model.named_parameters()) + list(model.named_buffers()):
+        if t.dtype.is_floating_point:
+            assert torch.isfinite(t).all(), name
+            if name.endswith("running_var"):
+                assert (t > 0).all(), name
+
+
+def export_bytes(model, x, opset, input_names, output_names, dynamic_axes=None,
+                 **export_kw):
+    """Export model (eval mode, BN preserved, no constant folding); check it.
+
+    dynamic_axes defaults to a "batch" dim 0 on the first input and output;
+    export_kw goes to torch.onnx.export (e.g. keep_initializers_as_inputs).
+    Returns (bytes, ModelProto, number of top-level BatchNormalization nodes).
+    """
+    if dynamic_axes is None:
+        dynamic_axes = {input_names[0]: {0: "batch"}, output_names[0]: {0: "batch"}}
     buf = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -115,8 +223,8 @@ def export_bytes(model, x, opset, input_names, output_names):
             do_constant_folding=False,
             input_names=input_names,
             output_names=output_names,
-            dynamic_axes={input_names[0]: {0: "batch"},
-                          output_names[0]: {0: "batch"}},
+            dynamic_axes=dynamic_axes,
+            **export_kw,
         )
     data = buf.getvalue()
     m = onnx.load_from_string(data)
@@ -125,11 +233,23 @@ def export_bytes(model, x, opset, input_names, output_names):
     return data, m, n_bn
 
 
-def build_arch(arch):
+def write_gz(path, data):
+    """Write data to path with gzip -9, empty name and mtime 0 (reproducible)."""
+    with open(path, "wb") as f:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=f,
+                           compresslevel=9, mtime=0) as gz:
+            gz.write(data)
+
+
+def build_arch(arch, fill):
     torch.manual_seed(0)
     ctor = getattr(torchvision.models, arch)
     model = ctor(weights=None)
-    fill_patterned(model)
+    if fill == "pattern":
+        fill_patterned(model)
+    else:
+        gen = torch.Generator().manual_seed(0)
+        fill_calibrated(model, torch.randn(2, 3, 224, 224, generator=gen))
     model.eval()
     return model
 
@@ -137,10 +257,13 @@ def build_arch(arch):
 def make_torch_models(archs, failures):
     os.makedirs(TORCH_DIR, exist_ok=True)
     x = torch.zeros(1, 3, 224, 224)
-    for arch in archs:
-        model = build_arch(arch)
-        for opset in OPSETS_FOR[arch]:
-            out = os.path.join(TORCH_DIR, "%s_op%d.onnx.gz" % (arch, opset))
+    for arch, fill, opsets in MODELS:
+        if arch not in archs:
+            continue
+        model = build_arch(arch, fill)
+        for opset in opsets:
+            stem = arch if fill == "pattern" else arch + "_cal"
+            out = os.path.join(TORCH_DIR, "%s_op%d.onnx.gz" % (stem, opset))
             t0 = time.time()
             try:
                 data, m, n_bn = export_bytes(model, x, opset, ["input"], ["output"])
@@ -151,15 +274,12 @@ def make_torch_models(archs, failures):
                     raise RuntimeError("%d Identity nodes (deduplicated "
                                        "initializers?)" % n_id)
             except Exception as e:  # record and continue
-                msg = "%s opset %d: %s: %s" % (arch, opset, type(e).__name__,
+                msg = "%s opset %d: %s: %s" % (stem, opset, type(e).__name__,
                                               str(e).splitlines()[0] if str(e) else "")
                 failures.append(msg)
                 print("FAIL", msg, flush=True)
                 continue
-            with open(out, "wb") as f:
-                with gzip.GzipFile(filename="", mode="wb", fileobj=f,
-                                   compresslevel=9, mtime=0) as gz:
-                    gz.write(data)
+            write_gz(out, data)
             print("wrote %s (%d nodes, %d BN, %d -> %d bytes, %.1fs)" % (
                 os.path.relpath(out, REPO), len(m.graph.node), n_bn, len(data),
                 os.path.getsize(out), time.time() - t0), flush=True)

@@ -1,6 +1,7 @@
 # lib.sh — shared by the end-to-end test scripts (sourced, not run).
 # Provides: a fresh work folder ($work), counters, `check NAME CMD...`,
-# `expect_fail2 NAME FRAGMENT CMD...` for the bad-input contract, and `finish`.
+# `expect_fail2 NAME FRAGMENT CMD...` for the bad-input contract (messages start
+# "$prog: ", onnxfold unless the script sets prog), and `finish`.
 set -u
 work="$WORK/$(basename "$0" .sh)"
 rm -rf "$work" && mkdir -p "$work" || exit 1
@@ -21,14 +22,15 @@ check() {
 }
 
 # expect_fail2 NAME FRAGMENT CMD...: CMD must exit with status 2 and print
-# exactly one line on stderr, starting "onnxfold: " and containing FRAGMENT.
+# exactly one line on stderr, starting "$prog: " and containing FRAGMENT.
+prog=onnxfold
 expect_fail2() {
     local name=$1 fragment=$2
     shift 2
     "$@" >"$work/.out" 2>"$work/.err"
     local rc=$? lines
     lines=$(wc -l <"$work/.err")
-    if [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ] && grep -q '^onnxfold: ' "$work/.err" &&
+    if [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ] && grep -q "^$prog: " "$work/.err" &&
         grep -qF -- "$fragment" "$work/.err"; then
         pass=$((pass + 1))
     else
