@@ -281,7 +281,8 @@ static uint64_t f64_to_int_bits(const cast_cfg *c, int32_t dt, double x)
     double t = small ? round_even(x) : trunc(x);
     double lo = sgn ? -ldexp(1.0, bits - 1) : 0.0;
     double hi = sgn ? ldexp(1.0, bits - 1) - 1 : ldexp(1.0, bits) - 1;
-    if ((small && c->small_saturate) || !(t >= -9223372036854775808.0 && t < 18446744073709551616.0)) {
+    if ((small && c->small_saturate) ||
+        !(t >= -9223372036854775808.0 && t < 18446744073709551616.0)) {
         if (bits == 64) /* hi is not a double: saturate explicitly */
             return t < 0 ? (sgn ? (uint64_t)1 << 63 : 0) : (sgn ? INT64_MAX : UINT64_MAX);
         t = t < lo ? lo : t > hi ? hi : t;
@@ -556,8 +557,8 @@ base_status castlike_infer(op_infer_ctx *ic)
     return BASE_OK;
 }
 
-base_status castlike_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in,
-                            op_tensor **out, uint32_t n_out)
+base_status castlike_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, op_tensor **out,
+                            uint32_t n_out)
 {
     (void)n_in;
     (void)n_out;
@@ -593,7 +594,8 @@ base_status bitcast_parse(const op_parse_ctx *pc, void **attrs)
         return base_diag_set(pc->d, BASE_ERR_INVALID, "attribute 'to' is required");
     base_status st = op_attr_int(pc, "to", 0, &to);
     if (st != BASE_OK) return st;
-    if (to <= 0 || to >= IR_DTYPE_COUNT || to == IR_DTYPE_STRING || !cast_dtype_since((int32_t)to, true))
+    if (to <= 0 || to >= IR_DTYPE_COUNT || to == IR_DTYPE_STRING ||
+        !cast_dtype_since((int32_t)to, true))
         return base_diag_set(pc->d, BASE_ERR_INVALID, "attribute 'to' (%lld) is not allowed",
                              (long long)to);
     a->to = (int32_t)to;

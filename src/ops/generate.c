@@ -65,7 +65,7 @@ typedef struct const_attrs {
     const char *s;
 } const_attrs;
 
-static const char *const const_names[] = {"value",       "sparse_value", "value_float",
+static const char *const const_names[] = {"value",        "sparse_value", "value_float",
                                           "value_floats", "value_int",    "value_ints",
                                           "value_string", "value_strings"};
 
@@ -96,8 +96,7 @@ static base_status parse_sparse(const op_parse_ctx *pc, const ir_attr *at, const
     if (st != BASE_OK) return st;
     a->t = sp->values;
     const ir_tensor *v = sp->values, *ix = sp->indices;
-    if (v->rank != 1)
-        return base_diag_set(pc->d, BASE_ERR_INVALID, "sparse values must be 1-D");
+    if (v->rank != 1) return base_diag_set(pc->d, BASE_ERR_INVALID, "sparse values must be 1-D");
     a->nnz = v->dims[0];
     bool linear = ix->rank == 1 && ix->dims[0] == a->nnz;
     bool coords = ix->rank == 2 && ix->dims[0] == a->nnz && ix->dims[1] == (int64_t)sp->rank;
@@ -229,7 +228,8 @@ static base_status copy_payload(const op_ctx *c, const const_attrs *a, const ir_
         src = tmp;
     }
     if (where)
-        for (int64_t k = 0; k < n; k++) memcpy(dst + (size_t)where[k] * es, src + (size_t)k * es, es);
+        for (int64_t k = 0; k < n; k++)
+            memcpy(dst + (size_t)where[k] * es, src + (size_t)k * es, es);
     else if (n)
         memcpy(dst, src, (size_t)n * es);
     free(tmp);
@@ -434,7 +434,8 @@ base_status eyelike_parse(const op_parse_ctx *pc, void **attrs)
     base_status st = op_attr_int(pc, "dtype", 0, &dt);
     if (st == BASE_OK) st = op_attr_int(pc, "k", 0, &a->k);
     if (st != BASE_OK) return st;
-    if (op_attr(pc, "dtype") && (dt <= 0 || dt >= IR_DTYPE_COUNT || !eye_type_ok((int32_t)dt, pc->opset)))
+    if (op_attr(pc, "dtype") &&
+        (dt <= 0 || dt >= IR_DTYPE_COUNT || !eye_type_ok((int32_t)dt, pc->opset)))
         return base_diag_set(pc->d, BASE_ERR_INVALID, "dtype %lld is not allowed", (long long)dt);
     a->dtype = (int32_t)dt;
     *attrs = a;
@@ -607,6 +608,7 @@ base_status range_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, o
     if (st != BASE_OK) return st;
     /* The type the elements are computed in. */
     int32_t work = dt == IR_DTYPE_FLOAT16 || dt == IR_DTYPE_BFLOAT16 ? a->stash : dt;
-    for (int64_t i = 0; i < n; i++) op_tensor_set_f64(out[0], i, round_to(work, fma((double)i, dl, s)));
+    for (int64_t i = 0; i < n; i++)
+        op_tensor_set_f64(out[0], i, round_to(work, fma((double)i, dl, s)));
     return BASE_OK;
 }

@@ -24,7 +24,8 @@ static base_status identity_types(base_diag *d, const op_tensor *t, int64_t opse
     if (t->kind == OP_KIND_OPTIONAL && opset < 16)
         return base_diag_set(d, BASE_ERR_INVALID, "optionals need opset 16");
     if (t->kind != OP_KIND_TENSOR && t->kind != OP_KIND_SEQUENCE && t->kind != OP_KIND_OPTIONAL)
-        return base_diag_set(d, BASE_ERR_INVALID, "input is neither a tensor, a sequence nor an optional");
+        return base_diag_set(d, BASE_ERR_INVALID,
+                             "input is neither a tensor, a sequence nor an optional");
     if (t->kind == OP_KIND_TENSOR) {
         int64_t since = cast_dtype_since(t->dtype, true);
         if (since == 9) since = 1; /* strings: from the start */
@@ -111,7 +112,8 @@ static int32_t mask_type(int64_t opset, int32_t data_type)
 base_status dropout_infer(op_infer_ctx *ic)
 {
     const op_type *x = ic->in[0];
-    if (x->dtype && !dropout_type_ok(x->dtype, ic->opset)) return op_bad_dtype(ic->d, "data", x->dtype);
+    if (x->dtype && !dropout_type_ok(x->dtype, ic->opset))
+        return op_bad_dtype(ic->d, "data", x->dtype);
     ic->out[0] = *x;
     if (ic->n_out > 1) {
         ic->out[1] = *x;

@@ -85,8 +85,9 @@ static void bn_shl(bn *a, uint32_t bits)
 static void bn_mul_pow10(bn *a, uint32_t k)
 {
     for (; k >= 9; k -= 9) bn_mul_small(a, 1000000000u);
-    static const uint32_t p10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
-    if (k) bn_mul_small(a, p10[k]);
+    uint32_t p = 1;
+    for (; k; k--) p *= 10;
+    if (p > 1) bn_mul_small(a, p);
 }
 
 static int bn_cmp(const bn *a, const bn *b)

@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 /* Longest text op_num_format writes, NUL included. */
-#define OP_NUMTEXT_MAX 48
+#define OP_NUMTEXT_MAX    48
 #define OP_DECIMAL_DIGITS 800
 
 /* Writes x, a value of float dtype `dtype` (float, double, float16,

@@ -274,15 +274,16 @@ base_status quantize_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in
     bool x_ok = x->dtype == IR_DTYPE_FLOAT || x->dtype == IR_DTYPE_INT32 ||
                 (c->opset >= 19 && is_half(x->dtype));
     if (!x_ok) return op_bad_dtype(c->d, "input x", x->dtype);
-    bool s_ok = c->opset < 19    ? scale->dtype == IR_DTYPE_FLOAT
-                : c->opset < 23  ? scale->dtype == x->dtype
-                                 : scale->dtype == IR_DTYPE_FLOAT || is_half(scale->dtype) ||
+    bool s_ok = c->opset < 19   ? scale->dtype == IR_DTYPE_FLOAT
+                : c->opset < 23 ? scale->dtype == x->dtype
+                                : scale->dtype == IR_DTYPE_FLOAT || is_half(scale->dtype) ||
                                       scale->dtype == IR_DTYPE_INT32 ||
                                       (c->opset >= 24 && scale->dtype == IR_DTYPE_FLOAT8E8M0);
     if (!s_ok) return op_bad_dtype(c->d, "scale", scale->dtype);
     int32_t dt = zp ? zp->dtype : a->output_dtype ? a->output_dtype : IR_DTYPE_UINT8;
     if (zp && a->output_dtype && a->output_dtype != zp->dtype)
-        return base_diag_set(c->d, BASE_ERR_INVALID, "output_dtype %s differs from the zero point's %s",
+        return base_diag_set(c->d, BASE_ERR_INVALID,
+                             "output_dtype %s differs from the zero point's %s",
                              op_dtype_name(a->output_dtype), op_dtype_name(zp->dtype));
     if (!quant_type_ok(dt, c->opset, false)) return op_bad_dtype(c->d, "output", dt);
     qgrid g;
@@ -331,7 +332,8 @@ static void dequant_chunk(void *ctx, uint64_t begin, uint64_t end)
         int64_t zi = j->zp && j->zp->numel == 1 ? 0 : si;
         double diff;
         if (integer)
-            diff = (double)(op_tensor_get_i64(j->x, i) - (j->zp ? op_tensor_get_i64(j->zp, zi) : 0));
+            diff =
+                (double)(op_tensor_get_i64(j->x, i) - (j->zp ? op_tensor_get_i64(j->zp, zi) : 0));
         else
             diff = op_tensor_get_f64(j->x, i) - (j->zp ? op_tensor_get_f64(j->zp, zi) : 0.0);
         double v = mul_odd(diff, op_tensor_get_f64(j->scale, si));
@@ -352,23 +354,21 @@ base_status dequantize_infer(op_infer_ctx *ic)
     const quant_attrs *a = ic->attrs;
     int32_t dt = dequant_out_type(a, ic->in[1]->dtype);
     if (dt == IR_DTYPE_FLOAT8E8M0)
-        return base_diag_set(ic->d, BASE_ERR_INVALID,
-                             "a float8e8m0 scale needs output_dtype");
+        return base_diag_set(ic->d, BASE_ERR_INVALID, "a float8e8m0 scale needs output_dtype");
     ic->out[0] = *ic->in[0];
     ic->out[0].kind = OP_KIND_TENSOR;
     ic->out[0].dtype = dt;
     return BASE_OK;
 }
 
-base_status dequantize_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in,
-                              op_tensor **out, uint32_t n_out)
+base_status dequantize_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, op_tensor **out,
+                              uint32_t n_out)
 {
     (void)n_out;
     const quant_attrs *a = c->attrs;
     const op_tensor *x = in[0], *scale = in[1], *zp = n_in > 2 ? in[2] : NULL;
     if (!quant_type_ok(x->dtype, c->opset, true)) return op_bad_dtype(c->d, "input x", x->dtype);
-    bool s_ok = scale->dtype == IR_DTYPE_FLOAT ||
-                (c->opset >= 19 && is_half(scale->dtype)) ||
+    bool s_ok = scale->dtype == IR_DTYPE_FLOAT || (c->opset >= 19 && is_half(scale->dtype)) ||
                 (c->opset >= 24 && scale->dtype == IR_DTYPE_FLOAT8E8M0);
     if (!s_ok) return op_bad_dtype(c->d, "scale", scale->dtype);
     if (zp && zp->dtype != x->dtype)

@@ -165,8 +165,10 @@ static void class_named(cset *s, char k)
 
 static int hexval(char c)
 {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                        : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
 }
 
 /* After a backslash at t->i: a single byte (returns it) or a class (fills
@@ -243,10 +245,20 @@ static const struct {
     const char *name;
     const char *ranges; /* pairs lo hi */
 } posix_classes[] = {
-    {"alnum", "09AZaz"}, {"alpha", "AZaz"},  {"ascii", "\x01\x7f"}, {"blank", "\t\t  "},
-    {"cntrl", "\x01\x1f\x7f\x7f"}, {"digit", "09"}, {"graph", "!~"}, {"lower", "az"},
-    {"print", " ~"},     {"punct", "!/:@[`{~"}, {"space", "\t\r  "}, {"upper", "AZ"},
-    {"word", "09AZaz__"}, {"xdigit", "09AFaf"},
+    {"alnum", "09AZaz"},
+    {"alpha", "AZaz"},
+    {"ascii", "\x01\x7f"},
+    {"blank", "\t\t  "},
+    {"cntrl", "\x01\x1f\x7f\x7f"},
+    {"digit", "09"},
+    {"graph", "!~"},
+    {"lower", "az"},
+    {"print", " ~"},
+    {"punct", "!/:@[`{~"},
+    {"space", "\t\r  "},
+    {"upper", "AZ"},
+    {"word", "09AZaz__"},
+    {"xdigit", "09AFaf"},
 };
 
 /* A bracket class starting after '['. */

@@ -84,8 +84,12 @@ base_status stringconcat_infer(op_infer_ctx *ic)
         if (x.v >= 0 && y.v >= 0 && x.v != y.v && x.v != 1 && y.v != 1)
             return base_diag_set(ic->d, BASE_ERR_INVALID, "dims %lld and %lld cannot be broadcast",
                                  (long long)x.v, (long long)y.v);
-        ic->out[0].dims[i] = x.v == 1 ? y : y.v == 1 ? x : x.v >= 0 ? x : y.v >= 0 ? y
-                             : op_dim_same(x, y) ? x : op_dim_unknown();
+        ic->out[0].dims[i] = x.v == 1            ? y
+                             : y.v == 1          ? x
+                             : x.v >= 0          ? x
+                             : y.v >= 0          ? y
+                             : op_dim_same(x, y) ? x
+                                                 : op_dim_unknown();
     }
     return BASE_OK;
 }
@@ -283,8 +287,8 @@ base_status stringnormalizer_infer(op_infer_ctx *ic)
 }
 
 /* Whether s equals stop word w, byte for byte or case-insensitively. */
-static base_status is_stop(const norm_attrs *a, const op_str *s, const op_str *lower,
-                           bool *out, base_diag *d)
+static base_status is_stop(const norm_attrs *a, const op_str *s, const op_str *lower, bool *out,
+                           base_diag *d)
 {
     *out = false;
     for (size_t k = 0; k < a->n_stop && !*out; k++) {
