@@ -271,21 +271,35 @@ static int int_bits(int32_t dt)
     return (int)ir_dtype_get(dt)->bits;
 }
 
-/* A float as the bits of an integer of type dt (see the file comment). */
-static uint64_t f64_to_int_bits(const cast_cfg *c, int32_t dt, double x)
+/* What converting a float to integer type dt needs (see the file comment). */
+typedef struct int_target {
+    bool small, saturate_all, wide;
+    double lo, hi; /* the type's range (not used for 64-bit types) */
+    bool sgn;
+} int_target;
+
+static int_target int_target_of(const cast_cfg *c, int32_t dt)
+{
+    int bits = int_bits(dt);
+    int_target t;
+    t.sgn = op_dtype_is_signed(dt);
+    t.small = bits < 8;
+    t.saturate_all = t.small && c->small_saturate;
+    t.wide = bits == 64;
+    t.lo = t.sgn ? -ldexp(1.0, bits - 1) : 0.0;
+    t.hi = t.sgn ? ldexp(1.0, bits - 1) - 1 : ldexp(1.0, bits) - 1;
+    return t;
+}
+
+/* A float as the bits of an integer of the target (its low bits). */
+static uint64_t f64_to_int_bits(const int_target *it, double x)
 {
     if (isnan(x)) return 0;
-    int bits = int_bits(dt);
-    bool sgn = op_dtype_is_signed(dt);
-    bool small = bits < 8;
-    double t = small ? round_even(x) : trunc(x);
-    double lo = sgn ? -ldexp(1.0, bits - 1) : 0.0;
-    double hi = sgn ? ldexp(1.0, bits - 1) - 1 : ldexp(1.0, bits) - 1;
-    if ((small && c->small_saturate) ||
-        !(t >= -9223372036854775808.0 && t < 18446744073709551616.0)) {
-        if (bits == 64) /* hi is not a double: saturate explicitly */
-            return t < 0 ? (sgn ? (uint64_t)1 << 63 : 0) : (sgn ? INT64_MAX : UINT64_MAX);
-        t = t < lo ? lo : t > hi ? hi : t;
+    double t = it->small ? round_even(x) : trunc(x);
+    if (it->saturate_all || !(t >= -9223372036854775808.0 && t < 18446744073709551616.0)) {
+        if (it->wide) /* the range is not a double: saturate explicitly */
+            return t < 0 ? (it->sgn ? (uint64_t)1 << 63 : 0) : (it->sgn ? INT64_MAX : UINT64_MAX);
+        t = t < it->lo ? it->lo : t > it->hi ? it->hi : t;
     }
     if (t < 0) return (uint64_t)(int64_t)t; /* t >= -2^63 */
     return (uint64_t)t;                     /* t < 2^64 */
@@ -353,18 +367,14 @@ static void store_block(const cast_cfg *c, void *dst, int64_t i0, int n, num_kin
     if (dt == IR_DTYPE_BOOL) {
         uint8_t *p = (uint8_t *)dst + i0;
         for (int j = 0; j < n; j++) p[j] = k == NK_FLOAT ? v[j].f != 0 : v[j].u != 0;
+    } else if (op_dtype_is_int(dt) && k != NK_FLOAT) {
+        for (int j = 0; j < n; j++) put_bits(dt, dst, i0 + j, v[j].u);
     } else if (op_dtype_is_int(dt)) {
-        for (int j = 0; j < n; j++)
-            put_bits(dt, dst, i0 + j, k == NK_FLOAT ? f64_to_int_bits(c, dt, v[j].f) : v[j].u);
+        int_target it = int_target_of(c, dt);
+        for (int j = 0; j < n; j++) put_bits(dt, dst, i0 + j, f64_to_int_bits(&it, v[j].f));
     } else if (dt == IR_DTYPE_DOUBLE && k != NK_FLOAT) {
         double *p = (double *)dst + i0;
         for (int j = 0; j < n; j++) p[j] = k == NK_SINT ? (double)v[j].i : (double)v[j].u;
-    } else if (dt == IR_DTYPE_FLOAT16 && c->from == IR_DTYPE_FLOAT) {
-        uint16_t *p = (uint16_t *)dst + i0; /* same result as from double, faster */
-        for (int j = 0; j < n; j++) p[j] = base_f32_to_f16((float)v[j].f);
-    } else if (dt == IR_DTYPE_BFLOAT16 && c->from == IR_DTYPE_FLOAT) {
-        uint16_t *p = (uint16_t *)dst + i0;
-        for (int j = 0; j < n; j++) p[j] = base_f32_to_bf16((float)v[j].f);
     } else {
         for (int j = 0; j < n; j++)
             put_bits(dt, dst, i0 + j, f64_to_float_bits(c, dt, num_to_f64_odd(k, v[j])));
@@ -377,9 +387,31 @@ typedef struct cast_job {
     void *dst;
 } cast_job;
 
+/* float <-> float16/bfloat16, the common weight conversions, without the
+ * double intermediate (the same results). False for other pairs. */
+static bool fast_chunk(const cast_cfg *c, const void *src, void *dst, uint64_t b, uint64_t e)
+{
+    const float *f = src;
+    const uint16_t *h = src;
+    float *fo = dst;
+    uint16_t *ho = dst;
+    if (c->from == IR_DTYPE_FLOAT && c->to == IR_DTYPE_FLOAT16)
+        for (uint64_t i = b; i < e; i++) ho[i] = base_f32_to_f16(f[i]);
+    else if (c->from == IR_DTYPE_FLOAT && c->to == IR_DTYPE_BFLOAT16)
+        for (uint64_t i = b; i < e; i++) ho[i] = base_f32_to_bf16(f[i]);
+    else if (c->from == IR_DTYPE_FLOAT16 && c->to == IR_DTYPE_FLOAT)
+        for (uint64_t i = b; i < e; i++) fo[i] = base_f16_to_f32(h[i]);
+    else if (c->from == IR_DTYPE_BFLOAT16 && c->to == IR_DTYPE_FLOAT)
+        for (uint64_t i = b; i < e; i++) fo[i] = base_bf16_to_f32(h[i]);
+    else
+        return false;
+    return true;
+}
+
 static void cast_chunk(void *ctx, uint64_t begin, uint64_t end)
 {
     const cast_job *j = ctx;
+    if (fast_chunk(j->cfg, j->src, j->dst, begin, end)) return;
     num_kind k = kind_of(j->cfg->from);
     cv_num v[CV_BLOCK];
     for (uint64_t i = begin; i < end; i += CV_BLOCK) {
@@ -482,8 +514,10 @@ static base_status from_strings(const cast_cfg *c, const op_tensor *x, op_tensor
             bits = dec->kind != OP_DEC_NUMBER || dec->nd != 0;
         else if (op_dtype_is_float(c->to))
             bits = decimal_to_float_bits(c, c->to, dec);
-        else if (!op_decimal_to_int(dec, &bits, &neg))
-            bits = f64_to_int_bits(c, c->to, op_decimal_to_f64(dec));
+        else if (!op_decimal_to_int(dec, &bits, &neg)) {
+            int_target it = int_target_of(c, c->to);
+            bits = f64_to_int_bits(&it, op_decimal_to_f64(dec));
+        }
         put_bits(c->to, y->data, i, bits);
     }
     free(dec);
