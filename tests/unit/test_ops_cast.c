@@ -671,6 +671,40 @@ static void dynamic_quantize_edges(void **state)
     ir_model_free(t.m);
 }
 
+static void quantize_threads_do_not_change_results(void **state)
+{
+    (void)state;
+    base_pool *pool;
+    assert_int_equal(base_pool_new(4, &pool), BASE_OK);
+    int64_t dims[2] = {1000, 301}, sd = 301;
+    int64_t n = dims[0] * dims[1];
+    float *x = malloc((size_t)n * sizeof *x), s[301];
+    uint8_t zp[301];
+    for (int64_t i = 0; i < n; i++) x[i] = (float)(cos((double)i) * 300);
+    for (int i = 0; i < 301; i++) s[i] = 0.5f + (float)i / 64, zp[i] = (uint8_t)(i % 256);
+    const char *ops[2] = {"QuantizeLinear", "DequantizeLinear"};
+    for (int k = 0; k < 2; k++) {
+        ir_model *m = oh_model(21);
+        ir_node *nd = oh_node(m, ops[k], 3, 1);
+        op_tensor *in[3] = {k == 0 ? oh_tensor(IR_DTYPE_FLOAT, 2, dims, x)
+                                   : oh_tensor(IR_DTYPE_UINT8, 2, dims, NULL),
+                            oh_tensor(IR_DTYPE_FLOAT, 1, &sd, s),
+                            oh_tensor(IR_DTYPE_UINT8, 1, &sd, zp)};
+        if (k == 1)
+            for (int64_t i = 0; i < n; i++) ((uint8_t *)in[0]->data)[i] = (uint8_t)(i * 7);
+        op_tensor *o1[1] = {NULL}, *o4[1] = {NULL};
+        assert_int_equal(oh_run(m, nd, in, o1, NULL, NULL), BASE_OK);
+        assert_int_equal(oh_run(m, nd, in, o4, pool, NULL), BASE_OK);
+        assert_memory_equal(o1[0]->data, o4[0]->data, o1[0]->nbytes);
+        oh_free_all(in, 3);
+        oh_free_all(o1, 1);
+        oh_free_all(o4, 1);
+        ir_model_free(m);
+    }
+    base_pool_free(pool);
+    free(x);
+}
+
 /* ---- Constant and generators ------------------------------------------------------------- */
 
 static void constant_forms(void **state)
@@ -1266,6 +1300,7 @@ int main(void)
         cmocka_unit_test(quantize_refuses_bad_shapes),
         cmocka_unit_test(dequantize_is_exact),
         cmocka_unit_test(dynamic_quantize_edges),
+        cmocka_unit_test(quantize_threads_do_not_change_results),
         cmocka_unit_test(constant_forms),
         cmocka_unit_test(constant_of_shape_and_eyelike),
         cmocka_unit_test(range_counts_exactly),
