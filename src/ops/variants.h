@@ -7,4 +7,7 @@
 /* ops/binary.c: element-wise arithmetic with broadcasting. */
 enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV };
 
+/* ops/norm.c: LayerNormalization and RMSNormalization share one kernel. */
+enum { NORM_LAYER, NORM_RMS };
+
 #endif
