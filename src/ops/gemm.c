@@ -32,22 +32,23 @@
 #define GEMM_X86 0
 #endif
 
-#define KC          OP_GEMM_KC
-#define MR_MAX      14
-#define NJ_BYTES    (64 * 1024) /* a job's packed columns of B: KC x NJ elements */
-#define MB_PANELS   12          /* row panels per job */
-#define APACK_GRAIN 8           /* row panels per packing task */
+#define KC            OP_GEMM_KC
+#define MR_MAX        14
+#define NJ_BYTES      (64 * 1024) /* a job's packed columns of B: KC x NJ elements */
+#define MB_MAX_PANELS 40          /* row panels per job at most */
+#define APACK_GRAIN   8           /* row panels per packing task */
 
 typedef float v4sf __attribute__((vector_size(16)));
 typedef double v2df __attribute__((vector_size(16)));
 
 /* ---- microkernels ---------------------------------------------------------------------- */
 
-/* ap: kc x MR packed rows, bp: kc x NR packed columns; c: the mr x nr tile
- * (mr <= MR, nr <= NR) of C with row stride ldc, updated as gemm.h says. */
+/* ap: MR rows of A, element (i, p) at ap[i * as + p] (p < kc); bp: kc x NR
+ * packed columns; c: the mr x nr tile (mr <= MR, nr <= NR) of C with row
+ * stride ldc, updated as gemm.h says. */
 #define UKERNEL_SIG(T)                                                                             \
-    (int64_t kc, const T *restrict ap, const T *restrict bp, T *restrict c, int64_t ldc,           \
-     int64_t mr, int64_t nr, T alpha, T beta, bool first)
+    (int64_t kc, const T *restrict ap, int64_t as, const T *restrict bp, T *restrict c,            \
+     int64_t ldc, int64_t mr, int64_t nr, T alpha, T beta, bool first)
 
 /* NAME: function; T element; V vector of VL elements; MR x (NV vectors);
  * ATTR target attribute; BCAST(x) splat; FMA(a, b, acc) = a * b + acc. */
@@ -63,11 +64,10 @@ typedef double v2df __attribute__((vector_size(16)));
                 memcpy(&b[j], bp + j * VL, sizeof(V));                                             \
             _Pragma("GCC unroll 16") for (int i = 0; i < MR; i++)                                  \
             {                                                                                      \
-                V av = BCAST(ap[i]);                                                               \
+                V av = BCAST(ap[i * as + p]);                                                      \
                 _Pragma("GCC unroll 4") for (int j = 0; j < NV; j++) acc[i][j] =                   \
                     FMA(av, b[j], acc[i][j]);                                                      \
             }                                                                                      \
-            ap += MR;                                                                              \
             bp += NV * VL;                                                                         \
         }                                                                                          \
         V va = BCAST(alpha), vb = BCAST(beta);                                                     \
@@ -199,22 +199,35 @@ static int64_t min64(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
+/* Rows of C per job: as many as fit MB_MAX_PANELS panels, fewer when there
+ * are not enough column chunks to keep every thread busy. (The split does
+ * not change any element's arithmetic, so it may follow the thread count.) */
+static int64_t row_block(int64_t m, int64_t mr, int64_t n_chunks, uint32_t threads)
+{
+    int64_t panels = (m + mr - 1) / mr;
+    int64_t blocks = (panels + MB_MAX_PANELS - 1) / MB_MAX_PANELS;
+    int64_t want = 2 * (int64_t)threads;
+    if (threads > 1 && blocks * n_chunks < want)
+        blocks = min64(panels, (want + n_chunks - 1) / n_chunks);
+    return (panels + blocks - 1) / blocks * mr;
+}
+
 #define GEMM_DRIVER(SFX, T, UK, MRF, NRF)                                                          \
-    /* Rows [i0, i0+mr) of op(A) x columns [k0, k0+kc) as one MR panel. */                         \
+    /* Rows [i0, i0+mr) of op(A) x columns [k0, k0+kc) as MR rows of kc                            \
+     * elements (dst[r * kc + p]), rows past mr zero. */                                           \
     static void pack_a_##SFX(bool ta, const T *a, int64_t lda, int64_t i0, int64_t mr, int64_t k0, \
                              int64_t kc, int64_t MR, T *dst)                                       \
     {                                                                                              \
-        for (int64_t r = 0; r < MR; r++) {                                                         \
-            if (r >= mr) {                                                                         \
-                for (int64_t p = 0; p < kc; p++) dst[p * MR + r] = 0;                              \
-            } else if (!ta) {                                                                      \
-                const T *src = a + (i0 + r) * lda + k0;                                            \
-                for (int64_t p = 0; p < kc; p++) dst[p * MR + r] = src[p];                         \
-            } else {                                                                               \
-                const T *src = a + k0 * lda + i0 + r;                                              \
-                for (int64_t p = 0; p < kc; p++) dst[p * MR + r] = src[p * lda];                   \
+        if (!ta) {                                                                                 \
+            for (int64_t r = 0; r < mr; r++)                                                       \
+                memcpy(dst + r * kc, a + (i0 + r) * lda + k0, (size_t)kc * sizeof(T));             \
+        } else {                                                                                   \
+            for (int64_t p = 0; p < kc; p++) {                                                     \
+                const T *src = a + (k0 + p) * lda + i0;                                            \
+                for (int64_t r = 0; r < mr; r++) dst[r * kc + p] = src[r];                         \
             }                                                                                      \
         }                                                                                          \
+        if (mr < MR) memset(dst + mr * kc, 0, (size_t)((MR - mr) * kc) * sizeof(T));               \
     }                                                                                              \
     static void pack_bmat_##SFX(const void *ctx, int64_t k0, int64_t kc, int64_t n0, int64_t nc,   \
                                 int64_t nr, void *out)                                             \
@@ -245,7 +258,7 @@ static int64_t min64(int64_t a, int64_t b)
     }                                                                                              \
     typedef struct gemm_job_##SFX {                                                                \
         const gemm_kernels *ks;                                                                    \
-        int64_t mr, nr, m, n, k0, kc, nj, n_chunks;                                                \
+        int64_t mr, nr, m, n, k0, kc, nj, n_chunks, mb;                                            \
         bool ta, first;                                                                            \
         const T *a;                                                                                \
         int64_t lda;                                                                               \
@@ -253,7 +266,7 @@ static int64_t min64(int64_t a, int64_t b)
         const void *b_ctx;                                                                         \
         T alpha, beta, *c;                                                                         \
         int64_t ldc;                                                                               \
-        T *ap; /* packed A for this K block, NULL: pack per panel in the job */                    \
+        T *ap; /* transposed A packed for this K block (NULL: direct or per panel) */              \
     } gemm_job_##SFX;                                                                              \
     static void pack_a_task_##SFX(void *ctx, uint64_t begin, uint64_t end)                         \
     {                                                                                              \
@@ -269,17 +282,24 @@ static int64_t min64(int64_t a, int64_t b)
         const gemm_job_##SFX *j = ctx;                                                             \
         _Alignas(64) T bbuf[NJ_BYTES / sizeof(T)];                                                 \
         _Alignas(64) T abuf[MR_MAX * KC];                                                          \
-        int64_t MR = j->mr, NR = j->nr, mb = MR * MB_PANELS;                                       \
+        int64_t MR = j->mr, NR = j->nr, kc = j->kc;                                                \
         for (uint64_t q = begin; q < end; q++) {                                                   \
-            int64_t i0 = (int64_t)q / j->n_chunks * mb, j0 = (int64_t)q % j->n_chunks * j->nj;     \
-            int64_t i1 = min64(j->m, i0 + mb), nc = min64(j->nj, j->n - j0);                       \
-            j->pack_b(j->b_ctx, j->k0, j->kc, j0, nc, NR, bbuf);                                   \
+            int64_t i0 = (int64_t)q / j->n_chunks * j->mb, j0 = (int64_t)q % j->n_chunks * j->nj;  \
+            int64_t i1 = min64(j->m, i0 + j->mb), nc = min64(j->nj, j->n - j0);                    \
+            j->pack_b(j->b_ctx, j->k0, kc, j0, nc, NR, bbuf);                                      \
             for (int64_t i = i0; i < i1; i += MR) {                                                \
-                int64_t mr = min64(MR, i1 - i);                                                    \
-                const T *ap = j->ap ? j->ap + i * j->kc : abuf;                                    \
-                if (!j->ap) pack_a_##SFX(j->ta, j->a, j->lda, i, mr, j->k0, j->kc, MR, abuf);      \
+                int64_t mr = min64(MR, i1 - i), as = kc;                                           \
+                const T *ap = abuf;                                                                \
+                if (j->ap) {                                                                       \
+                    ap = j->ap + i * kc;                                                           \
+                } else if (mr == MR && !j->ta) {                                                   \
+                    ap = j->a + i * j->lda + j->k0; /* A read in place */                          \
+                    as = j->lda;                                                                   \
+                } else {                                                                           \
+                    pack_a_##SFX(j->ta, j->a, j->lda, i, mr, j->k0, kc, MR, abuf);                 \
+                }                                                                                  \
                 for (int64_t x = 0; x < nc; x += NR)                                               \
-                    j->ks->UK(j->kc, ap, bbuf + x * j->kc, j->c + i * j->ldc + j0 + x, j->ldc, mr, \
+                    j->ks->UK(kc, ap, as, bbuf + x * kc, j->c + i * j->ldc + j0 + x, j->ldc, mr,   \
                               min64(NR, nc - x), j->alpha, j->beta, j->first);                     \
             }                                                                                      \
         }                                                                                          \
@@ -316,10 +336,14 @@ static int64_t min64(int64_t a, int64_t b)
         BASE_ASSERT(j.mr <= MR_MAX && (NJ_BYTES / sizeof(T) / KC) % (uint64_t)j.nr == 0);          \
         j.nj = (int64_t)(NJ_BYTES / sizeof(T) / KC);                                               \
         j.n_chunks = (n + j.nj - 1) / j.nj;                                                        \
-        int64_t mb = j.mr * MB_PANELS, n_panels = (m + j.mr - 1) / j.mr;                           \
-        uint64_t n_jobs = (uint64_t)((m + mb - 1) / mb * j.n_chunks);                              \
-        size_t ap_bytes = (size_t)(n_panels * j.mr * min64(k, KC)) * sizeof(T);                    \
-        T *ap = aligned_alloc(64, (ap_bytes + 63) / 64 * 64);                                      \
+        j.mb = row_block(m, j.mr, j.n_chunks, base_pool_threads(pool));                            \
+        int64_t n_panels = (m + j.mr - 1) / j.mr;                                                  \
+        uint64_t n_jobs = (uint64_t)((m + j.mb - 1) / j.mb * j.n_chunks);                          \
+        T *ap = NULL;                                                                              \
+        if (trans_a) {                                                                             \
+            size_t ap_bytes = (size_t)(n_panels * j.mr * min64(k, KC)) * sizeof(T);                \
+            ap = aligned_alloc(64, (ap_bytes + 63) / 64 * 64);                                     \
+        }                                                                                          \
         for (int64_t k0 = 0; k0 < k; k0 += KC) {                                                   \
             j.k0 = k0;                                                                             \
             j.kc = min64(KC, k - k0);                                                              \
