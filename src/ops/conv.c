@@ -22,6 +22,7 @@
  * bias and requantises exactly (ops/linalg.h) with x_scale * w_scale[m] /
  * y_scale; x_scale, y_scale and the zero points of x and y are per tensor.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +42,81 @@ typedef struct conv_run {
     const void *w;    /* [M, Cg * k] in the compute type */
     const void *bias; /* NULL or [M] in the compute type */
     void *y;          /* [N, M, out] in the compute type */
+    /* DeformConv: offsets and mask (NULL: ones) of the whole batch, in the
+     * compute type, and the input channels per offset group */
+    const void *offset, *mask;
+    int64_t og_channels;
 } conv_run;
+
+/* DeformConv's B: B(p, j) = mask * X_c sampled at the kernel position of p
+ * moved by the offsets, N-linear interpolation, zero outside the input. */
+#define DEFORM_PACK(NAME, T)                                                                       \
+    static void NAME(const void *ctx, int64_t k0, int64_t kc, int64_t n0, int64_t nc, int64_t nr,  \
+                     void *dstv)                                                                   \
+    {                                                                                              \
+        const conv_src *cs = ctx;                                                                  \
+        const conv_geom *g = cs->g;                                                                \
+        const T *x = cs->x, *off = cs->offset, *mask = cs->mask;                                   \
+        T *dst = dstv;                                                                             \
+        uint32_t nsp = g->nsp;                                                                     \
+        int64_t os = g->out_size, ks = g->k_size;                                                  \
+        for (int64_t pr = 0; pr < kc; pr++) {                                                      \
+            int64_t p = k0 + pr, c = p / ks, kk = p % ks, og = (cs->c0 + c) / cs->og_channels;     \
+            int64_t kb[OP_MAX_RANK], rem = kk;                                                     \
+            for (uint32_t i = nsp; i-- > 0;) {                                                     \
+                kb[i] = (rem % g->k[i]) * g->d[i] - g->pb[i];                                      \
+                rem /= g->k[i];                                                                    \
+            }                                                                                      \
+            const T *xc = x + c * g->in_size;                                                      \
+            const T *offk = off + (og * ks + kk) * (int64_t)nsp * os;                              \
+            const T *mk = mask ? mask + (og * ks + kk) * os : NULL;                                \
+            for (int64_t t = 0; t < nc; t++) {                                                     \
+                int64_t j = n0 + t, r = j;                                                         \
+                double pos[OP_MAX_RANK];                                                           \
+                for (uint32_t i = nsp; i-- > 0;) {                                                 \
+                    int64_t o = r % g->out[i];                                                     \
+                    r /= g->out[i];                                                                \
+                    pos[i] = (double)(o * g->s[i] + kb[i]) + (double)offk[(int64_t)i * os + j];    \
+                }                                                                                  \
+                double v = sample_nlinear(g, xc, sizeof(T) == 8, pos);                             \
+                if (mk) v *= (double)mk[j];                                                        \
+                dst[(t / nr) * kc * nr + pr * nr + t % nr] = (T)v;                                 \
+            }                                                                                      \
+            for (int64_t t = nc; t % nr; t++) dst[(t / nr) * kc * nr + pr * nr + t % nr] = 0;      \
+        }                                                                                          \
+    }
+
+/* X_c (float or double) at real position pos, N-linear, zero outside. */
+static double sample_nlinear(const conv_geom *g, const void *xc, bool f64, const double *pos)
+{
+    uint32_t nsp = g->nsp;
+    int64_t base[OP_MAX_RANK];
+    double frac[OP_MAX_RANK];
+    for (uint32_t i = 0; i < nsp; i++) {
+        if (!(pos[i] > -1.0 && pos[i] < (double)g->in[i])) return 0.0; /* also NaN */
+        double f = floor(pos[i]);
+        base[i] = (int64_t)f;
+        frac[i] = pos[i] - f;
+    }
+    double sum = 0;
+    for (uint32_t corner = 0; corner < (1u << nsp); corner++) {
+        double w = 1;
+        int64_t idx = 0;
+        bool inside = true;
+        for (uint32_t i = 0; i < nsp; i++) {
+            int64_t b = (corner >> i) & 1, q = base[i] + b;
+            w *= b ? frac[i] : 1.0 - frac[i];
+            inside = inside && q >= 0 && q < g->in[i];
+            idx = idx * g->in[i] + q;
+        }
+        if (!inside || w == 0) continue;
+        sum += w * (f64 ? ((const double *)xc)[idx] : (double)((const float *)xc)[idx]);
+    }
+    return sum;
+}
+
+DEFORM_PACK(deform_pack_f32, float)
+DEFORM_PACK(deform_pack_f64, double)
 
 static void conv_one(const conv_run *r, base_pool *pool, int64_t n, int64_t grp)
 {
@@ -64,23 +139,32 @@ static void conv_one(const conv_run *r, base_pool *pool, int64_t n, int64_t grp)
     }
     bool direct = conv_is_pointwise(g) && (r->xdtype == IR_DTYPE_FLOAT) == !r->f64 &&
                   (r->xdtype == IR_DTYPE_FLOAT || r->xdtype == IR_DTYPE_DOUBLE);
-    conv_src cs = {g, x, r->xdtype, r->xzero};
+    conv_src cs = {g, x, r->xdtype, r->xzero, NULL, NULL, grp * g->cg, r->og_channels};
+    op_gemm_pack_fn pack = conv_pack_im2col;
+    if (r->offset) {
+        int64_t per_off = (g->c / lin_max(1, r->og_channels)) * g->k_size * g->nsp * os;
+        int64_t per_mask = (g->c / lin_max(1, r->og_channels)) * g->k_size * os;
+        cs.offset = (const char *)r->offset + (size_t)(n * per_off) * es;
+        cs.mask = r->mask ? (const char *)r->mask + (size_t)(n * per_mask) * es : NULL;
+        pack = r->f64 ? deform_pack_f64 : deform_pack_f32;
+        direct = false;
+    }
     if (r->f64) {
         double beta = r->bias ? 1.0 : 0.0;
         if (direct)
             op_gemm_f64(pool, false, false, mg, os, kg, 1.0, (const double *)a, kg,
                         (const double *)x, g->in_size, beta, (double *)y, os);
         else
-            op_gemm_f64_pack(pool, false, mg, os, kg, 1.0, (const double *)a, kg, conv_pack_im2col,
-                             &cs, beta, (double *)y, os);
+            op_gemm_f64_pack(pool, false, mg, os, kg, 1.0, (const double *)a, kg, pack, &cs, beta,
+                             (double *)y, os);
     } else {
         float beta = r->bias ? 1.0f : 0.0f;
         if (direct)
             op_gemm_f32(pool, false, false, mg, os, kg, 1.0f, (const float *)a, kg,
                         (const float *)x, g->in_size, beta, (float *)y, os);
         else
-            op_gemm_f32_pack(pool, false, mg, os, kg, 1.0f, (const float *)a, kg, conv_pack_im2col,
-                             &cs, beta, (float *)y, os);
+            op_gemm_f32_pack(pool, false, mg, os, kg, 1.0f, (const float *)a, kg, pack, &cs, beta,
+                             (float *)y, os);
     }
 }
 
@@ -159,8 +243,9 @@ base_status conv_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, op
     for (uint32_t i = 0; i < g.nsp; i++) dims[2 + i] = g.out[i];
     if (st == BASE_OK) st = op_output(c, out, 0, x->dtype, x->rank, dims);
     if (st != BASE_OK || out[0]->numel == 0) return st;
-    conv_run r = {&g,      x->dtype == IR_DTYPE_DOUBLE,    x->data,     x->dtype, 0,
-                  w->data, b && b->numel ? b->data : NULL, out[0]->data};
+    conv_run r = {&g,      x->dtype == IR_DTYPE_DOUBLE,    x->data,      x->dtype, 0,
+                  w->data, b && b->numel ? b->data : NULL, out[0]->data, NULL,     NULL,
+                  1};
     if (!lin_is_half(x->dtype)) {
         conv_exec(pool_of(c), &r);
         return BASE_OK;
@@ -236,7 +321,8 @@ static base_status qconv_accumulate(const op_ctx *c, const conv_geom *g, const o
         dw[i] = (double)(q8_at(w, i) - z);
     }
     for (int64_t i = 0; bias && i < g->m; i++) db[i] = (double)((const int32_t *)bias->data)[i];
-    conv_run r = {g, true, x->data, x->dtype, xz ? (double)q8_at(xz, 0) : 0.0, dw, db, dy};
+    conv_run r = {g,  true, x->data, x->dtype, xz ? (double)q8_at(xz, 0) : 0.0, dw, db,
+                  dy, NULL, NULL,    1};
     conv_exec(pool_of(c), &r);
     /* exact integers below 2^53: wrap to int32 */
     for (int64_t i = 0; i < ny; i++) acc[i] = (int32_t)(uint32_t)(uint64_t)(int64_t)dy[i];
@@ -338,5 +424,100 @@ base_status qlinearconv_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n
     }
     free(acc);
     free(rq);
+    return st;
+}
+
+/* ---- DeformConv -------------------------------------------------------------------------------
+ */
+
+base_status deformconv_infer(op_infer_ctx *ic)
+{
+    int32_t dt = ic->in[0]->dtype ? ic->in[0]->dtype : ic->in[1]->dtype;
+    if (dt && !conv_dtype_ok(dt, ic->opset >= 22 ? 22 : 1)) return op_bad_dtype(ic->d, "X", dt);
+    for (uint32_t i = 1; i < ic->n_in; i++)
+        if (ic->in[i]) {
+            base_status st = check_same(ic->d, "an input", dt, ic->in[i]->dtype);
+            if (st != BASE_OK) return st;
+        }
+    return conv_infer_shape(ic, false, dt, 0, 1);
+}
+
+/* offset [N, og * k * nsp, out...] or mask [N, og * k, out...]. */
+static base_status check_deform_input(base_diag *d, const char *what, const op_tensor *t,
+                                      const conv_geom *g, int64_t channels)
+{
+    bool ok = t->rank == g->nsp + 2 && t->dims[0] == g->n && t->dims[1] == channels;
+    for (uint32_t i = 0; ok && i < g->nsp; i++) ok = t->dims[2 + i] == g->out[i];
+    if (!ok) {
+        char buf[64];
+        return base_diag_set(d, BASE_ERR_INVALID,
+                             "%s of shape %s does not fit: expected [%lld, "
+                             "%lld, output dims]",
+                             what, op_shape_str(t->rank, t->dims, buf, sizeof buf), (long long)g->n,
+                             (long long)channels);
+    }
+    return BASE_OK;
+}
+
+base_status deformconv_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, op_tensor **out,
+                              uint32_t n_out)
+{
+    (void)n_out;
+    const conv_attrs *at = c->attrs;
+    const op_tensor *x = in[0], *w = in[1], *off = in[2];
+    const op_tensor *b = n_in > 3 ? in[3] : NULL, *mask = n_in > 4 ? in[4] : NULL;
+    if (!conv_dtype_ok(x->dtype, c->opset >= 22 ? 22 : 1)) return op_bad_dtype(c->d, "X", x->dtype);
+    const op_tensor *others[4] = {w, off, b, mask};
+    for (int i = 0; i < 4; i++)
+        if (others[i] && others[i]->dtype != x->dtype)
+            return base_diag_set(c->d, BASE_ERR_INVALID, "every input must be %s like X",
+                                 op_dtype_name(x->dtype));
+    if (at->auto_pad != CONV_NOTSET)
+        return base_diag_set(c->d, BASE_ERR_INVALID, "DeformConv has no auto_pad");
+    conv_geom g;
+    base_status st = conv_geom_make(c->d, at, false, false, x->rank, x->dims, w->rank, w->dims, &g);
+    if (st != BASE_OK) return st;
+    if (g.nsp > 8) return base_diag_set(c->d, BASE_ERR_UNSUPPORTED, "more than 8 spatial dims");
+    int64_t og = at->offset_group;
+    if (g.c % og != 0)
+        return base_diag_set(c->d, BASE_ERR_INVALID,
+                             "%lld channels are not a multiple of "
+                             "offset_group %lld",
+                             (long long)g.c, (long long)og);
+    st = check_deform_input(c->d, "offset", off, &g, og * g.k_size * g.nsp);
+    if (st == BASE_OK && mask) st = check_deform_input(c->d, "mask", mask, &g, og * g.k_size);
+    if (st == BASE_OK) st = check_bias(c->d, b, g.m);
+    int64_t dims[OP_MAX_RANK] = {g.n, g.m};
+    for (uint32_t i = 0; i < g.nsp; i++) dims[2 + i] = g.out[i];
+    if (st == BASE_OK) st = op_output(c, out, 0, x->dtype, x->rank, dims);
+    if (st != BASE_OK || out[0]->numel == 0) return st;
+    conv_run r = {
+        &g,      x->dtype == IR_DTYPE_DOUBLE,    x->data,      x->dtype,  0,
+        w->data, b && b->numel ? b->data : NULL, out[0]->data, off->data, mask ? mask->data : NULL,
+        g.c / og};
+    if (!lin_is_half(x->dtype)) {
+        conv_exec(pool_of(c), &r);
+        return BASE_OK;
+    }
+    const op_tensor *src[5] = {x, w, b && b->numel ? b : NULL, off, mask};
+    const float *f[5] = {NULL};
+    float *owned[5] = {NULL}, *fy = NULL;
+    for (int i = 0; st == BASE_OK && i < 5; i++)
+        if (src[i]) st = lin_as_f32(c, src[i], &f[i], &owned[i]);
+    if (st == BASE_OK && !(fy = malloc((size_t)out[0]->numel * sizeof *fy)))
+        st = base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
+    if (st == BASE_OK) {
+        r.x = f[0];
+        r.xdtype = IR_DTYPE_FLOAT;
+        r.w = f[1];
+        r.bias = f[2];
+        r.offset = f[3];
+        r.mask = f[4];
+        r.y = fy;
+        conv_exec(pool_of(c), &r);
+        lin_store_half(x->dtype, fy, out[0]->data, out[0]->numel);
+    }
+    for (int i = 0; i < 5; i++) free(owned[i]);
+    free(fy);
     return st;
 }

@@ -60,6 +60,11 @@ typedef struct conv_src {
     const void *x; /* first channel of the group in this image */
     int32_t dtype; /* float, double, int8 or uint8 */
     double zero;   /* integer sources: the zero point */
+    /* DeformConv (ops/conv.c): this image's offsets [og * k * nsp, out] and
+     * mask [og * k, out] (NULL: ones), the group's first channel and the
+     * channels per offset group */
+    const void *offset, *mask;
+    int64_t c0, og_channels;
 } conv_src;
 
 /* Packs into float (float sources) or double (every other source). */
