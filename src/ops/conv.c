@@ -240,7 +240,7 @@ base_status conv_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, op
     st = conv_geom_make(c->d, c->attrs, false, false, x->rank, x->dims, w->rank, w->dims, &g);
     if (st == BASE_OK) st = check_bias(c->d, b, g.m);
     int64_t dims[OP_MAX_RANK] = {g.n, g.m};
-    for (uint32_t i = 0; i < g.nsp; i++) dims[2 + i] = g.out[i];
+    for (uint32_t i = 0; st == BASE_OK && i < g.nsp; i++) dims[2 + i] = g.out[i];
     if (st == BASE_OK) st = op_output(c, out, 0, x->dtype, x->rank, dims);
     if (st != BASE_OK || out[0]->numel == 0) return st;
     conv_run r = {&g,      x->dtype == IR_DTYPE_DOUBLE,    x->data,      x->dtype, 0,
@@ -355,7 +355,7 @@ base_status convinteger_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n
     if (st == BASE_OK) st = check_qparam(c->d, "x_zero_point", xz, x->dtype, false, 0);
     if (st == BASE_OK) st = check_qparam(c->d, "w_zero_point", wz, w->dtype, true, g.m);
     int64_t dims[OP_MAX_RANK] = {g.n, g.m};
-    for (uint32_t i = 0; i < g.nsp; i++) dims[2 + i] = g.out[i];
+    for (uint32_t i = 0; st == BASE_OK && i < g.nsp; i++) dims[2 + i] = g.out[i];
     if (st == BASE_OK) st = op_output(c, out, 0, IR_DTYPE_INT32, x->rank, dims);
     if (st != BASE_OK || out[0]->numel == 0) return st;
     return qconv_accumulate(c, &g, x, xz, w, wz, NULL, out[0]->data);
@@ -395,7 +395,7 @@ base_status qlinearconv_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n
                            op_dtype_name(b->dtype));
     if (st == BASE_OK) st = check_bias(c->d, b, g.m);
     int64_t dims[OP_MAX_RANK] = {g.n, g.m};
-    for (uint32_t i = 0; i < g.nsp; i++) dims[2 + i] = g.out[i];
+    for (uint32_t i = 0; st == BASE_OK && i < g.nsp; i++) dims[2 + i] = g.out[i];
     if (st == BASE_OK) st = op_output(c, out, 0, yz->dtype, x->rank, dims);
     if (st != BASE_OK || out[0]->numel == 0) return st;
     int64_t ny = out[0]->numel;
@@ -488,7 +488,7 @@ base_status deformconv_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_
     if (st == BASE_OK && mask) st = check_deform_input(c->d, "mask", mask, &g, og * g.k_size);
     if (st == BASE_OK) st = check_bias(c->d, b, g.m);
     int64_t dims[OP_MAX_RANK] = {g.n, g.m};
-    for (uint32_t i = 0; i < g.nsp; i++) dims[2 + i] = g.out[i];
+    for (uint32_t i = 0; st == BASE_OK && i < g.nsp; i++) dims[2 + i] = g.out[i];
     if (st == BASE_OK) st = op_output(c, out, 0, x->dtype, x->rank, dims);
     if (st != BASE_OK || out[0]->numel == 0) return st;
     conv_run r = {

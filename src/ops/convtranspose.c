@@ -125,7 +125,7 @@ base_status convtranspose_kernel(const op_ctx *c, op_tensor *const *in, uint32_t
     if (st == BASE_OK && b && (b->rank != 1 || b->dims[0] != g.m))
         st = base_diag_set(c->d, BASE_ERR_INVALID, "B must be 1-D of %lld values", (long long)g.m);
     int64_t dims[OP_MAX_RANK] = {g.n, g.m};
-    for (uint32_t i = 0; i < g.nsp; i++) dims[2 + i] = g.out[i];
+    for (uint32_t i = 0; st == BASE_OK && i < g.nsp; i++) dims[2 + i] = g.out[i];
     if (st == BASE_OK) st = op_output(c, out, 0, x->dtype, x->rank, dims);
     if (st != BASE_OK || out[0]->numel == 0) return st;
     const void *bias = b && b->numel ? b->data : NULL;
@@ -220,6 +220,7 @@ static bool col2im_dtype_ok(int32_t dt)
 static base_status col2im_geom(base_diag *d, const conv_attrs *a, const op_tensor *x,
                                const op_tensor *img, const op_tensor *blk, conv_geom *g)
 {
+    memset(g, 0, sizeof *g);
     int64_t iv[OP_MAX_RANK], bv[OP_MAX_RANK];
     size_t ni, nb;
     base_status st = op_read_ints(img, "image_shape", iv, OP_MAX_RANK - 2, &ni, d);
@@ -305,7 +306,7 @@ base_status col2im_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, 
     conv_geom g;
     base_status st = col2im_geom(c->d, c->attrs, x, in[1], in[2], &g);
     int64_t dims[OP_MAX_RANK] = {g.n, g.c};
-    for (uint32_t i = 0; i < g.nsp; i++) dims[2 + i] = g.out[i];
+    for (uint32_t i = 0; st == BASE_OK && i < g.nsp; i++) dims[2 + i] = g.out[i];
     if (st == BASE_OK) st = op_output(c, out, 0, x->dtype, g.nsp + 2, dims);
     if (st != BASE_OK || out[0]->numel == 0) return st;
     size_t es = op_dtype_size(x->dtype);
