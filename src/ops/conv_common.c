@@ -270,85 +270,75 @@ bool conv_is_pointwise(const conv_geom *g)
 /* ---- im2col -----------------------------------------------------------------------------------
  */
 
-/* The columns [n0, n0 + nc) of B cut into runs along the last output axis:
- * run q covers columns t0 .. t0 + len (relative to n0), output positions
- * ow0 .. ow0 + len on the last axis, and outer output coordinates o[]. */
+/* The columns [n0, n0 + nc) of B cut into runs that stay on one row of the
+ * last output axis and inside one packed panel: run q covers len[q] columns
+ * written from dst offset doff[q] (panel * kc * nr + lane) on, output
+ * positions ow0[q] ... on the last axis, outer output coordinates o[q][]. */
 #define IM_MAX_RUNS 64
 typedef struct im_runs {
     int64_t n;
-    int64_t t0[IM_MAX_RUNS], len[IM_MAX_RUNS], ow0[IM_MAX_RUNS];
+    int64_t doff[IM_MAX_RUNS], len[IM_MAX_RUNS], ow0[IM_MAX_RUNS];
     int64_t o[IM_MAX_RUNS][OP_MAX_RANK];
 } im_runs;
 
-/* Fills at most IM_MAX_RUNS runs starting at column j; returns the columns
- * covered. */
-static int64_t im_plan_runs(const conv_geom *g, int64_t j, int64_t nc, int64_t t_base, im_runs *r)
+/* Fills at most IM_MAX_RUNS runs for columns t_base.. of the call (column
+ * n0 + t_base of B); returns the columns covered. */
+static int64_t im_plan_runs(const conv_geom *g, int64_t n0, int64_t t_base, int64_t nc, int64_t nr,
+                            int64_t pstride, im_runs *r)
 {
     uint32_t last = g->nsp - 1;
-    int64_t ow_n = g->out[last], row = j / ow_n, ow = j % ow_n, done = 0;
+    int64_t j = n0 + t_base, ow_n = g->out[last], row = j / ow_n, ow = j % ow_n, t = t_base;
     int64_t o[OP_MAX_RANK], rem = row;
     for (uint32_t i = last; i-- > 0;) {
         o[i] = rem % g->out[i];
         rem /= g->out[i];
     }
+    int64_t panel = t / nr, lane = t % nr;
     r->n = 0;
-    while (done < nc && r->n < IM_MAX_RUNS) {
-        int64_t len = lin_min(ow_n - ow, nc - done), q = r->n++;
-        r->t0[q] = t_base + done;
+    while (t < nc && r->n < IM_MAX_RUNS) {
+        int64_t len = lin_min(lin_min(ow_n - ow, nc - t), nr - lane), q = r->n++;
+        r->doff[q] = panel * pstride + lane;
         r->len[q] = len;
         r->ow0[q] = ow;
         memcpy(r->o[q], o, sizeof(int64_t) * last);
-        done += len;
-        ow = 0;
-        for (uint32_t i = last; i-- > 0;) { /* next outer coordinate */
-            if (++o[i] < g->out[i]) break;
-            o[i] = 0;
+        t += len;
+        ow += len;
+        lane += len;
+        if (lane == nr) {
+            lane = 0;
+            panel++;
+        }
+        if (ow == ow_n) {
+            ow = 0;
+            for (uint32_t i = last; i-- > 0;) { /* next outer coordinate */
+                if (++o[i] < g->out[i]) break;
+                o[i] = 0;
+            }
         }
     }
-    return done;
+    return t - t_base;
 }
 
 /* S: source element type, D: packed type, LOAD(v): S -> D, SAME: S is D
  * (contiguous runs are copied in 16-byte blocks). Writes column t of row pr
  * at dst[(t / nr) * kc * nr + pr * nr + t % nr]. */
 #define IM2COL(NAME, S, D, LOAD, SAME)                                                             \
-    static void NAME##_put(D *row, int64_t pstride, int64_t nr, int64_t t, const S *src,           \
-                           int64_t step, int64_t count, double zero)                               \
+    static inline void NAME##_copy(D *d, const S *src, int64_t len, double zero)                   \
     {                                                                                              \
         (void)zero;                                                                                \
-        int64_t panel = t >= 4 * nr ? t / nr : 0, lane = t - panel * nr; /* no division mostly */  \
-        while (lane >= nr) {                                                                       \
-            lane -= nr;                                                                            \
-            panel++;                                                                               \
-        }                                                                                          \
-        while (count > 0) {                                                                        \
-            int64_t w = lin_min(count, nr - lane);                                                 \
-            D *d = row + panel * pstride + lane;                                                   \
-            if (!src) {                                                                            \
-                for (int64_t x = 0; x < w; x++) d[x] = 0;                                          \
-            } else if (SAME && step == 1) {                                                        \
-                int64_t x = 0;                                                                     \
-                for (int64_t v_ = (int64_t)(16 / sizeof(D)); x + v_ <= w; x += v_)                 \
-                    memcpy(d + x, src + x, 16);                                                    \
-                for (; x < w; x++) d[x] = (D)src[x];                                               \
-                src += w;                                                                          \
-            } else {                                                                               \
-                for (int64_t x = 0; x < w; x++) d[x] = LOAD(src[x * step]);                        \
-                src += w * step;                                                                   \
-            }                                                                                      \
-            count -= w;                                                                            \
-            lane += w;                                                                             \
-            if (lane == nr) {                                                                      \
-                lane = 0;                                                                          \
-                panel++;                                                                           \
-            }                                                                                      \
-        }                                                                                          \
+        int64_t x = 0;                                                                             \
+        if (SAME)                                                                                  \
+            for (int64_t v_ = (int64_t)(16 / sizeof(D)); x + v_ <= len; x += v_)                   \
+                memcpy(d + x, src + x, 16);                                                        \
+        for (; x < len; x++) d[x] = LOAD(src[x]);                                                  \
     }                                                                                              \
     static void NAME(const conv_src *cs, int64_t k0, int64_t kc, int64_t n0, int64_t nc,           \
                      int64_t nr, D *dst)                                                           \
     {                                                                                              \
         const conv_geom *g = cs->g;                                                                \
         const S *x = cs->x;                                                                        \
+        double zero = cs->zero;                                                                    \
+        (void)zero;                                                                                \
         uint32_t nsp = g->nsp, last = nsp - 1;                                                     \
         int64_t iw_n = g->in[last], sw = g->s[last], pstride = kc * nr;                            \
         int64_t instride[OP_MAX_RANK];                                                             \
@@ -356,7 +346,7 @@ static int64_t im_plan_runs(const conv_geom *g, int64_t j, int64_t nc, int64_t t
         for (uint32_t i = last; i-- > 0;) instride[i] = instride[i + 1] * g->in[i + 1];            \
         im_runs runs;                                                                              \
         for (int64_t t_base = 0; t_base < nc;) {                                                   \
-            int64_t covered = im_plan_runs(g, n0 + t_base, nc - t_base, t_base, &runs);            \
+            int64_t covered = im_plan_runs(g, n0, t_base, nc, nr, pstride, &runs);                 \
             /* kernel coordinates of row k0, then stepped like an odometer */                      \
             int64_t c = k0 / g->k_size, kk = k0 % g->k_size, kc_[OP_MAX_RANK];                     \
             for (uint32_t i = nsp; i-- > 0;) {                                                     \
@@ -369,7 +359,8 @@ static int64_t im_plan_runs(const conv_geom *g, int64_t j, int64_t nc, int64_t t
                 int64_t kb[OP_MAX_RANK];                                                           \
                 for (uint32_t i = 0; i < nsp; i++) kb[i] = kc_[i] * g->d[i] - g->pb[i];            \
                 for (int64_t q = 0; q < runs.n; q++) {                                             \
-                    int64_t off = 0, len = runs.len[q], t = runs.t0[q];                            \
+                    int64_t off = 0, len = runs.len[q];                                            \
+                    D *d = row + runs.doff[q];                                                     \
                     bool valid = true;                                                             \
                     for (uint32_t i = 0; i < last; i++) {                                          \
                         int64_t ii = runs.o[q][i] * g->s[i] + kb[i];                               \
@@ -377,25 +368,27 @@ static int64_t im_plan_runs(const conv_geom *g, int64_t j, int64_t nc, int64_t t
                         off += ii * instride[i];                                                   \
                     }                                                                              \
                     if (!valid) {                                                                  \
-                        NAME##_put(row, pstride, nr, t, NULL, 0, len, cs->zero);                   \
+                        for (int64_t u = 0; u < len; u++) d[u] = 0;                                \
                         continue;                                                                  \
                     }                                                                              \
+                    const S *xr = xc + off;                                                        \
                     int64_t iw0 = runs.ow0[q] * sw + kb[last];                                     \
-                    /* valid u: 0 <= iw0 + u * sw < iw_n */                                        \
-                    int64_t lo = iw0 >= 0 ? 0 : sw == 1 ? -iw0 : (-iw0 + sw - 1) / sw;             \
-                    int64_t hi = iw0 >= iw_n ? 0                                                   \
-                                 : sw == 1   ? iw_n - iw0                                          \
-                                             : (iw_n - iw0 + sw - 1) / sw;                           \
-                    lo = lin_min(lo, len);                                                         \
-                    hi = lin_max(lo, lin_min(hi, len));                                            \
-                    if (lo) NAME##_put(row, pstride, nr, t, NULL, 0, lo, cs->zero);                \
-                    if (hi > lo)                                                                   \
-                        NAME##_put(row, pstride, nr, t + lo, xc + off + iw0 + lo * sw, sw,         \
-                                   hi - lo, cs->zero);                                             \
-                    if (len > hi)                                                                  \
-                        NAME##_put(row, pstride, nr, t + hi, NULL, 0, len - hi, cs->zero);         \
+                    if (sw == 1) {                                                                 \
+                        if (iw0 >= 0 && iw0 + len <= iw_n) {                                       \
+                            NAME##_copy(d, xr + iw0, len, zero);                                   \
+                            continue;                                                              \
+                        }                                                                          \
+                        int64_t lo = lin_min(lin_max(-iw0, 0), len);                               \
+                        int64_t hi = lin_max(lo, lin_min(iw_n - iw0, len));                        \
+                        for (int64_t u = 0; u < lo; u++) d[u] = 0;                                 \
+                        NAME##_copy(d + lo, xr + iw0 + lo, hi - lo, zero);                         \
+                        for (int64_t u = hi; u < len; u++) d[u] = 0;                               \
+                        continue;                                                                  \
+                    }                                                                              \
+                    for (int64_t u = 0, iw = iw0; u < len; u++, iw += sw)                          \
+                        d[u] = iw >= 0 && iw < iw_n ? LOAD(xr[iw]) : (D)0;                         \
                 }                                                                                  \
-                for (uint32_t i = nsp; i-- > 0;) { /* next kernel position / channel */            \
+                for (uint32_t i = nsp; i-- > 0;) { /* next kernel position / channel */           \
                     if (++kc_[i] < g->k[i]) break;                                                 \
                     kc_[i] = 0;                                                                    \
                     if (i == 0) c++;                                                               \
@@ -404,9 +397,11 @@ static int64_t im_plan_runs(const conv_geom *g, int64_t j, int64_t nc, int64_t t
             t_base += covered;                                                                     \
         }                                                                                          \
         int64_t tail = nc % nr;                                                                    \
-        if (tail)                                                                                  \
+        if (tail) {                                                                                \
+            D *last_panel = dst + (nc / nr) * pstride;                                             \
             for (int64_t pr = 0; pr < kc; pr++)                                                    \
-                NAME##_put(dst + pr * nr, pstride, nr, nc, NULL, 0, nr - tail, cs->zero);          \
+                for (int64_t u = tail; u < nr; u++) last_panel[pr * nr + u] = 0;                   \
+        }                                                                                          \
     }
 
 #define LOAD_ID(v) (v)

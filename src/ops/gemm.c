@@ -241,8 +241,11 @@ static int64_t row_block(int64_t m, int64_t mr, int64_t n_chunks, uint32_t threa
                 for (int64_t p = 0; p < kc; p++) {                                                 \
                     const T *src = b + (k0 + p) * bm->ldb + j;                                     \
                     T *d = dst + p * nr;                                                           \
-                    for (int64_t x = 0; x < w; x++) d[x] = src[x];                                 \
-                    for (int64_t x = w; x < nr; x++) d[x] = 0;                                     \
+                    int64_t x = 0;                                                                 \
+                    for (int64_t v = (int64_t)(16 / sizeof(T)); x + v <= w; x += v)                \
+                        memcpy(d + x, src + x, 16);                                                \
+                    for (; x < w; x++) d[x] = src[x];                                              \
+                    for (; x < nr; x++) d[x] = 0;                                                  \
                 }                                                                                  \
             } else {                                                                               \
                 for (int64_t x = 0; x < nr; x++) {                                                 \
