@@ -62,7 +62,7 @@ typedef struct conv_run {
         int64_t os = g->out_size, ks = g->k_size;                                                  \
         for (int64_t pr = 0; pr < kc; pr++) {                                                      \
             int64_t p = k0 + pr, c = p / ks, kk = p % ks, og = (cs->c0 + c) / cs->og_channels;     \
-            int64_t kb[OP_MAX_RANK], rem = kk;                                                     \
+            int64_t kb[OP_MAX_RANK] = {0}, rem = kk;                                               \
             for (uint32_t i = nsp; i-- > 0;) {                                                     \
                 kb[i] = (rem % g->k[i]) * g->d[i] - g->pb[i];                                      \
                 rem /= g->k[i];                                                                    \
@@ -123,9 +123,9 @@ static void conv_one(const conv_run *r, base_pool *pool, int64_t n, int64_t grp)
     const conv_geom *g = r->g;
     size_t es = r->f64 ? 8 : 4, xes = op_dtype_size(r->xdtype);
     int64_t kg = g->cg * g->k_size, mg = g->mg, os = g->out_size;
-    char *y = (char *)r->y + (size_t)((n * g->m + grp * mg) * os) * es;
-    const char *a = (const char *)r->w + (size_t)(grp * mg * kg) * es;
-    const char *x = (const char *)r->x + (size_t)((n * g->c + grp * g->cg) * g->in_size) * xes;
+    void *y = lin_at_mut(r->y, (n * g->m + grp * mg) * os, es);
+    const void *a = lin_at(r->w, grp * mg * kg, es);
+    const void *x = lin_at(r->x, (n * g->c + grp * g->cg) * g->in_size, xes);
     if (r->bias) {
         for (int64_t m = 0; m < mg; m++) {
             if (r->f64) {
@@ -144,8 +144,8 @@ static void conv_one(const conv_run *r, base_pool *pool, int64_t n, int64_t grp)
     if (r->offset) {
         int64_t per_off = (g->c / lin_max(1, r->og_channels)) * g->k_size * g->nsp * os;
         int64_t per_mask = (g->c / lin_max(1, r->og_channels)) * g->k_size * os;
-        cs.offset = (const char *)r->offset + (size_t)(n * per_off) * es;
-        cs.mask = r->mask ? (const char *)r->mask + (size_t)(n * per_mask) * es : NULL;
+        cs.offset = lin_at(r->offset, n * per_off, es);
+        cs.mask = r->mask ? lin_at(r->mask, n * per_mask, es) : NULL;
         pack = r->f64 ? deform_pack_f64 : deform_pack_f32;
         direct = false;
     }

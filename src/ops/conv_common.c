@@ -356,7 +356,7 @@ static int64_t im_plan_runs(const conv_geom *g, int64_t n0, int64_t t_base, int6
             for (int64_t pr = 0; pr < kc; pr++) {                                                  \
                 const S *xc = x + c * g->in_size;                                                  \
                 D *row = dst + pr * nr;                                                            \
-                int64_t kb[OP_MAX_RANK];                                                           \
+                int64_t kb[OP_MAX_RANK] = {0};                                                     \
                 for (uint32_t i = 0; i < nsp; i++) kb[i] = kc_[i] * g->d[i] - g->pb[i];            \
                 for (int64_t q = 0; q < runs.n; q++) {                                             \
                     int64_t off = 0, len = runs.len[q];                                            \
@@ -388,7 +388,7 @@ static int64_t im_plan_runs(const conv_geom *g, int64_t n0, int64_t t_base, int6
                     for (int64_t u = 0, iw = iw0; u < len; u++, iw += sw)                          \
                         d[u] = iw >= 0 && iw < iw_n ? LOAD(xr[iw]) : (D)0;                         \
                 }                                                                                  \
-                for (uint32_t i = nsp; i-- > 0;) { /* next kernel position / channel */           \
+                for (uint32_t i = nsp; i-- > 0;) { /* next kernel position / channel */            \
                     if (++kc_[i] < g->k[i]) break;                                                 \
                     kc_[i] = 0;                                                                    \
                     if (i == 0) c++;                                                               \
@@ -444,7 +444,7 @@ void conv_pack_im2col(const void *ctx, int64_t k0, int64_t kc, int64_t n0, int64
             T *ym = y + m * g->out_size;                                                           \
             for (int64_t kk = 0; kk < g->k_size; kk++) {                                           \
                 const T *cr = col + (m * g->k_size + kk) * g->in_size;                             \
-                int64_t kb[OP_MAX_RANK], t = kk;                                                   \
+                int64_t kb[OP_MAX_RANK] = {0}, t = kk;                                             \
                 for (uint32_t i = nsp; i-- > 0;) {                                                 \
                     kb[i] = (t % g->k[i]) * g->d[i] - g->pb[i];                                    \
                     t /= g->k[i];                                                                  \

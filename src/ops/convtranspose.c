@@ -85,9 +85,9 @@ static base_status ct_run(const op_ctx *c, const conv_geom *g, bool f64, const v
     base_pool *pool = pool_of(c);
     for (int64_t n = 0; n < g->n; n++) {
         for (int64_t grp = 0; grp < g->group; grp++) {
-            const char *xg = (const char *)x + (size_t)((n * g->c + grp * g->cg) * g->in_size) * es;
-            const char *wg = (const char *)w + (size_t)(grp * g->cg * rows) * es;
-            char *yg = (char *)y + (size_t)((n * g->m + grp * g->mg) * os) * es;
+            const void *xg = lin_at(x, (n * g->c + grp * g->cg) * g->in_size, es);
+            const void *wg = lin_at(w, grp * g->cg * rows, es);
+            void *yg = lin_at_mut(y, (n * g->m + grp * g->mg) * os, es);
             if (f64)
                 op_gemm_f64(pool, true, false, rows, g->in_size, g->cg, 1.0, (const double *)wg,
                             rows, (const double *)xg, g->in_size, 0.0, col, g->in_size);
@@ -313,15 +313,14 @@ base_status col2im_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, 
     int64_t per_in = g.c * g.k_size * g.in_size, per_out = g.c * g.out_size;
     if (c2i_int(x->dtype)) {
         for (int64_t n = 0; n < g.n; n++)
-            c2i_int(x->dtype)(&g, (const char *)x->data + (size_t)(n * per_in) * es,
-                              (char *)out[0]->data + (size_t)(n * per_out) * es, 0, g.c);
+            c2i_int(x->dtype)(&g, lin_at(x->data, n * per_in, es),
+                              lin_at_mut(out[0]->data, n * per_out, es), 0, g.c);
         return BASE_OK;
     }
     if (!lin_is_half(x->dtype)) {
         for (int64_t n = 0; n < g.n; n++)
-            c2i_run(pool_of(c), &g, x->dtype == IR_DTYPE_DOUBLE,
-                    (const char *)x->data + (size_t)(n * per_in) * es,
-                    (char *)out[0]->data + (size_t)(n * per_out) * es, g.c);
+            c2i_run(pool_of(c), &g, x->dtype == IR_DTYPE_DOUBLE, lin_at(x->data, n * per_in, es),
+                    lin_at_mut(out[0]->data, n * per_out, es), g.c);
         return BASE_OK;
     }
     const float *fx;

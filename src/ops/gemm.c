@@ -86,7 +86,8 @@ typedef double v2df __attribute__((vector_size(16)));
             return;                                                                                \
         }                                                                                          \
         T tile[MR][NV * VL];                                                                       \
-        memcpy(tile, acc, sizeof tile);                                                            \
+        for (int i = 0; i < MR; i++)                                                               \
+            for (int j = 0; j < NV; j++) memcpy(&tile[i][j * VL], &acc[i][j], sizeof(V));          \
         for (int64_t i = 0; i < mr; i++)                                                           \
             for (int64_t j = 0; j < nr; j++) {                                                     \
                 T *cp = c + i * ldc + j;                                                           \

@@ -46,6 +46,16 @@ int32_t lin_requant_apply(const lin_requant *r, int32_t acc, int32_t zp, int32_t
 /* Reads a scale tensor element as float (float, float16, bfloat16). */
 float lin_scale_at(const op_tensor *t, int64_t i);
 
+/* Element `index` of an array of elements of esize bytes. */
+static inline const void *lin_at(const void *base, int64_t index, size_t esize)
+{
+    return (const unsigned char *)base + (size_t)index * esize;
+}
+static inline void *lin_at_mut(void *base, int64_t index, size_t esize)
+{
+    return (unsigned char *)base + (size_t)index * esize;
+}
+
 /* out[i] = min(a, b) etc. for int64. */
 static inline int64_t lin_min(int64_t a, int64_t b)
 {

@@ -162,9 +162,8 @@ static void mm_batch_task(void *ctx, uint64_t begin, uint64_t end)
     for (uint64_t t = begin; t < end; t++) {
         int64_t oa, ob;
         mm_offsets(p, (int64_t)t, &oa, &ob);
-        mm_gemm(j->f64, NULL, p->m, p->n, p->k, (const char *)j->a + (size_t)oa * es,
-                (const char *)j->b + (size_t)ob * es,
-                (char *)j->y + (size_t)((int64_t)t * p->m * p->n) * es);
+        mm_gemm(j->f64, NULL, p->m, p->n, p->k, lin_at(j->a, oa, es), lin_at(j->b, ob, es),
+                lin_at_mut(j->y, (int64_t)t * p->m * p->n, es));
     }
 }
 
@@ -190,8 +189,8 @@ static void mm_run_real(base_pool *pool, const mm_plan *p, bool f64, const void 
         int64_t oa, ob;
         size_t es = f64 ? 8 : 4;
         mm_offsets(p, t, &oa, &ob);
-        mm_gemm(f64, pool, p->m, p->n, p->k, (const char *)a + (size_t)oa * es,
-                (const char *)b + (size_t)ob * es, (char *)y + (size_t)(t * p->m * p->n) * es);
+        mm_gemm(f64, pool, p->m, p->n, p->k, lin_at(a, oa, es), lin_at(b, ob, es),
+                lin_at_mut(y, t * p->m * p->n, es));
     }
 }
 
