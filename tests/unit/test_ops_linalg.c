@@ -870,6 +870,39 @@ static void deformconv_zero_offsets_is_conv(void **state)
     op_tensor_free(off);
 }
 
+static void causalconv_state(void **state)
+{
+    (void)state;
+    /* k = 3, past [5, 6]: s = 5 6 | 1 2; y[t] = s[t] + 10 s[t+1] + 100 s[t+2] */
+    int64_t xd[3] = {1, 1, 2}, wd[3] = {1, 1, 3}, pd[3] = {1, 1, 2}, bd[1] = {1};
+    op_tensor *in[4] = {oh_tensor_f(IR_DTYPE_FLOAT, 3, xd, (double[]){1, 2}),
+                        oh_tensor_f(IR_DTYPE_FLOAT, 3, wd, (double[]){1, 10, 100}),
+                        oh_tensor_f(IR_DTYPE_FLOAT, 1, bd, (double[]){0.5}),
+                        oh_tensor_f(IR_DTYPE_FLOAT, 3, pd, (double[]){5, 6})};
+    op_tensor *out[2] = {NULL};
+    run_ctx r = begin_node(27, "CausalConvWithState", 4, 2);
+    assert_int_equal(finish(&r, in, out, NULL, NULL), BASE_OK);
+    assert_true(at(out[0], 0) == 5 + 60 + 100 + 0.5 && at(out[0], 1) == 6 + 10 + 200 + 0.5);
+    assert_true(at(out[1], 0) == 1 && at(out[1], 1) == 2); /* the last k - 1 of s */
+    oh_free_all(out, 2);
+    /* no past state: zeros; a bad activation is refused */
+    op_tensor *past = in[3];
+    in[3] = NULL;
+    r = begin_node(27, "CausalConvWithState", 4, 2);
+    oh_attr_string(r.n, "activation", "silu");
+    assert_int_equal(finish(&r, in, out, NULL, NULL), BASE_OK);
+    double v = 100 * 1 + 0.5;
+    assert_true(fabs(at(out[0], 0) - v / (1 + exp(-v))) < 1e-4);
+    oh_free_all(out, 2);
+    base_diag d = {0};
+    r = begin_node(27, "CausalConvWithState", 4, 2);
+    oh_attr_string(r.n, "activation", "relu");
+    assert_int_equal(finish(&r, in, out, NULL, &d), BASE_ERR_INVALID);
+    oh_free_all(out, 2);
+    in[3] = past;
+    oh_free_all(in, 4);
+}
+
 static op_type ty(int32_t dt, int32_t rank, const int64_t *dims, const char *sym0)
 {
     op_type t;
@@ -966,6 +999,7 @@ int main(void)
         cmocka_unit_test(einsum_forms_and_refusals),
         cmocka_unit_test(col2im_integers),
         cmocka_unit_test(deformconv_zero_offsets_is_conv),
+        cmocka_unit_test(causalconv_state),
         cmocka_unit_test(inference_shapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
