@@ -118,6 +118,47 @@ UKERNEL(uk_f32_avx512, float, __m512, 16, 14, 2, AVX512, _mm512_set1_ps, _mm512_
 UKERNEL(uk_f64_avx512, double, __m512d, 8, 14, 2, AVX512, _mm512_set1_pd, _mm512_fmadd_pd)
 #endif
 
+/* Matrix-vector products (M == 1 with B transposed, N == 1 with A plain):
+ * out[i] for rows i of X (contiguous in p) times the vector y, eight rows at a
+ * time, with exactly the microkernels' arithmetic per element (the same
+ * K blocks, the same FMA or multiply-add chain from 0, the same update of C),
+ * so a product gives the same bits whichever path computes it. */
+#define DOTS(NAME, T, ATTR, FMA1)                                                                  \
+    ATTR static void NAME(int64_t i0, int64_t i1, int64_t k, T alpha, const T *x, int64_t ldx,     \
+                          const T *y, int64_t incy, T beta, T *c, int64_t incc)                    \
+    {                                                                                              \
+        for (int64_t i = i0; i < i1; i += 8) {                                                     \
+            int64_t w = i1 - i < 8 ? i1 - i : 8;                                                   \
+            const T *row[8];                                                                       \
+            for (int q = 0; q < 8; q++) row[q] = x + (i + (q < w ? q : w - 1)) * ldx;              \
+            for (int64_t k0 = 0; k0 < k; k0 += KC) {                                               \
+                int64_t k1 = k - k0 < KC ? k : k0 + KC;                                            \
+                T s[8] = {0};                                                                      \
+                for (int64_t p = k0; p < k1; p++) {                                                \
+                    T yv = y[p * incy];                                                            \
+                    _Pragma("GCC unroll 8") for (int q = 0; q < 8; q++) s[q] =                     \
+                        FMA1(yv, row[q][p], s[q]);                                                 \
+                }                                                                                  \
+                for (int64_t q = 0; q < w; q++) {                                                  \
+                    T *cp = c + (i + q) * incc, r = s[q] * alpha;                                  \
+                    *cp = k0 == 0 ? (beta != 0 ? *cp * beta + r : r) : *cp + r;                    \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+    }
+DOTS(dots_f32_portable, float, , MULADD)
+DOTS(dots_f64_portable, double, , MULADD)
+#if GEMM_X86
+#define FMA_ATTR __attribute__((target("fma")))
+DOTS(dots_f32_fma, float, FMA_ATTR, __builtin_fmaf)
+DOTS(dots_f64_fma, double, FMA_ATTR, __builtin_fma)
+#endif
+
+typedef void (*dots_f32_fn)(int64_t, int64_t, int64_t, float, const float *, int64_t, const float *,
+                            int64_t, float, float *, int64_t);
+typedef void (*dots_f64_fn)(int64_t, int64_t, int64_t, double, const double *, int64_t,
+                            const double *, int64_t, double, double *, int64_t);
+
 typedef void(*uk_f32_fn) UKERNEL_SIG(float);
 typedef void(*uk_f64_fn) UKERNEL_SIG(double);
 
@@ -126,13 +167,16 @@ typedef struct gemm_kernels {
     int64_t mr32, nr32, mr64, nr64;
     uk_f32_fn f32;
     uk_f64_fn f64;
+    dots_f32_fn dots32;
+    dots_f64_fn dots64;
 } gemm_kernels;
 
 static const gemm_kernels kernel_sets[] = {
-    {"portable", 4, 8, 4, 4, uk_f32_portable, uk_f64_portable},
+    {"portable", 4, 8, 4, 4, uk_f32_portable, uk_f64_portable, dots_f32_portable,
+     dots_f64_portable},
 #if GEMM_X86
-    {"avx2", 6, 16, 6, 8, uk_f32_avx2, uk_f64_avx2},
-    {"avx512", 14, 32, 14, 16, uk_f32_avx512, uk_f64_avx512},
+    {"avx2", 6, 16, 6, 8, uk_f32_avx2, uk_f64_avx2, dots_f32_fma, dots_f64_fma},
+    {"avx512", 14, 32, 14, 16, uk_f32_avx512, uk_f64_avx512, dots_f32_fma, dots_f64_fma},
 #endif
 };
 #define N_KERNEL_SETS (sizeof kernel_sets / sizeof kernel_sets[0])
@@ -200,6 +244,12 @@ static int64_t min64(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
+/* Groups of eight matrix-vector rows per task: about 64K products. */
+static int64_t lin_grain(int64_t k)
+{
+    return k >= 8192 ? 1 : 8192 / (k > 0 ? k : 1);
+}
+
 /* Rows of C per job: as many as fit MB_MAX_PANELS panels, fewer when there
  * are not enough column chunks to keep every thread busy. (The split does
  * not change any element's arithmetic, so it may follow the thread count.) */
@@ -213,7 +263,19 @@ static int64_t row_block(int64_t m, int64_t mr, int64_t n_chunks, uint32_t threa
     return (panels + blocks - 1) / blocks * mr;
 }
 
-#define GEMM_DRIVER(SFX, T, UK, MRF, NRF)                                                          \
+#define GEMM_DRIVER(SFX, T, UK, MRF, NRF, DOTS)                                                    \
+    typedef struct gemv_job_##SFX {                                                                \
+        const gemm_kernels *ks;                                                                    \
+        int64_t rows, k, ldx, incy, incc;                                                          \
+        const T *x, *y;                                                                            \
+        T alpha, beta, *c;                                                                         \
+    } gemv_job_##SFX;                                                                              \
+    static void gemv_task_##SFX(void *ctx, uint64_t begin, uint64_t end)                           \
+    {                                                                                              \
+        const gemv_job_##SFX *j = ctx;                                                             \
+        j->ks->DOTS((int64_t)begin * 8, min64(j->rows, (int64_t)end * 8), j->k, j->alpha, j->x,    \
+                    j->ldx, j->y, j->incy, j->beta, j->c, j->incc);                                \
+    }                                                                                              \
     /* Rows [i0, i0+mr) of op(A) x columns [k0, k0+kc) as MR rows of kc                            \
      * elements (dst[r * kc + p]), rows past mr zero. */                                           \
     static void pack_a_##SFX(bool ta, const T *a, int64_t lda, int64_t i0, int64_t mr, int64_t k0, \
@@ -362,10 +424,27 @@ static int64_t row_block(int64_t m, int64_t mr, int64_t n_chunks, uint32_t threa
                        int64_t k, T alpha, const T *a, int64_t lda, const T *b, int64_t ldb,       \
                        T beta, T *c, int64_t ldc)                                                  \
     {                                                                                              \
+        if (k > 0 && ((m == 1 && trans_b) || (n == 1 && !trans_a && m > 1))) {                     \
+            bool rows_of_b = m == 1 && trans_b;                                                    \
+            gemv_job_##SFX j = {kernels(),                                                         \
+                                rows_of_b ? n : m,                                                 \
+                                k,                                                                 \
+                                rows_of_b ? ldb : lda,                                             \
+                                rows_of_b ? (trans_a ? lda : 1) : (trans_b ? 1 : ldb),             \
+                                rows_of_b ? 1 : ldc,                                               \
+                                rows_of_b ? b : a,                                                 \
+                                rows_of_b ? a : b,                                                 \
+                                alpha,                                                             \
+                                beta,                                                              \
+                                c};                                                                \
+            uint64_t groups = (uint64_t)((j.rows + 7) / 8);                                        \
+            base_pool_for(pool, groups, (uint64_t)lin_grain(k), gemv_task_##SFX, &j);              \
+            return;                                                                                \
+        }                                                                                          \
         gemm_bmat bm = {b, ldb, trans_b};                                                          \
         op_gemm_##SFX##_pack(pool, trans_a, m, n, k, alpha, a, lda, pack_bmat_##SFX, &bm, beta, c, \
                              ldc);                                                                 \
     }
 
-GEMM_DRIVER(f32, float, f32, mr32, nr32)
-GEMM_DRIVER(f64, double, f64, mr64, nr64)
+GEMM_DRIVER(f32, float, f32, mr32, nr32, dots32)
+GEMM_DRIVER(f64, double, f64, mr64, nr64, dots64)

@@ -146,6 +146,39 @@ static void gemm_kernel_sets_match_reference(void **state)
     base_pool_free(pool);
 }
 
+/* The matrix-vector paths (M == 1 with B transposed, N == 1) give the
+ * same bits as the blocked product computing the same row or column. */
+static void gemv_matches_blocked_bits(void **state)
+{
+    (void)state;
+    static const char *sets[] = {"portable", "avx2", "avx512"};
+    int64_t k = 600, n = 37, m = 29;
+    float *a = malloc((size_t)(m * k) * 4), *b = malloc((size_t)(n * k) * 4);
+    float *c_full = malloc((size_t)(m * n) * 4), *c_row = malloc((size_t)n * 4);
+    float *c_col = malloc((size_t)m * 4), *c2 = malloc((size_t)(m * 2) * 4);
+    for (int64_t i = 0; i < m * k; i++) a[i] = (float)urand();
+    for (int64_t i = 0; i < n * k; i++) b[i] = (float)urand();
+    for (size_t s = 0; s < 3; s++) {
+        if (!op_gemm_use(sets[s])) continue;
+        for (int64_t i = 0; i < m * n; i++) c_full[i] = (float)i;
+        for (int64_t i = 0; i < n; i++) c_row[i] = (float)i;
+        op_gemm_f32(NULL, false, true, m, n, k, 0.5f, a, k, b, k, 2.0f, c_full, n);
+        op_gemm_f32(NULL, false, true, 1, n, k, 0.5f, a, k, b, k, 2.0f, c_row, n);
+        assert_memory_equal(c_full, c_row, (size_t)n * 4);
+        /* N == 1 against the first column of an N == 2 product (B^T rows 0, 1) */
+        op_gemm_f32(NULL, false, true, m, 1, k, 1.0f, a, k, b, k, 0.0f, c_col, 1);
+        op_gemm_f32(NULL, false, true, m, 2, k, 1.0f, a, k, b, k, 0.0f, c2, 2);
+        for (int64_t i = 0; i < m; i++) assert_true(c_col[i] == c2[2 * i]);
+    }
+    assert_true(op_gemm_use("auto"));
+    free(a);
+    free(b);
+    free(c_full);
+    free(c_row);
+    free(c_col);
+    free(c2);
+}
+
 /* ---- MatMul, Gemm ------------------------------------------------------------------------- */
 
 static void matmul_integers_wrap_exactly(void **state)
@@ -983,6 +1016,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(gemm_kernel_sets_match_reference),
+        cmocka_unit_test(gemv_matches_blocked_bits),
         cmocka_unit_test(matmul_integers_wrap_exactly),
         cmocka_unit_test(matmul_shapes_and_refusals),
         cmocka_unit_test(matmul_half_rounds_once),
