@@ -385,8 +385,14 @@ static int64_t im_plan_runs(const conv_geom *g, int64_t n0, int64_t t_base, int6
                         for (int64_t u = hi; u < len; u++) d[u] = 0;                               \
                         continue;                                                                  \
                     }                                                                              \
-                    for (int64_t u = 0, iw = iw0; u < len; u++, iw += sw)                          \
-                        d[u] = iw >= 0 && iw < iw_n ? LOAD(xr[iw]) : (D)0;                         \
+                    /* strided: valid u in [lo, hi) */                                             \
+                    int64_t lo = iw0 >= 0 ? 0 : lin_min((-iw0 + sw - 1) / sw, len);                \
+                    int64_t hi = iw0 >= iw_n ? lo : lin_min((iw_n - iw0 + sw - 1) / sw, len);      \
+                    hi = lin_max(hi, lo);                                                          \
+                    for (int64_t u = 0; u < lo; u++) d[u] = 0;                                     \
+                    const S *xs = xr + iw0;                                                        \
+                    for (int64_t u = lo; u < hi; u++) d[u] = LOAD(xs[u * sw]);                     \
+                    for (int64_t u = hi; u < len; u++) d[u] = 0;                                   \
                 }                                                                                  \
                 for (uint32_t i = nsp; i-- > 0;) { /* next kernel position / channel */            \
                     if (++kc_[i] < g->k[i]) break;                                                 \
