@@ -15,9 +15,11 @@
  * therefore differ in the last bits between CPUs with different kernel sets
  * (AVX-512, AVX2+FMA, portable), never between thread counts.
  *
- * The functions allocate one packing buffer per call; when that fails they
- * fall back to packing on the stack, which is slower but computes the same
- * bits. They never fail.
+ * Matrix-vector products (M == 1 with op(B) = B^T, N == 1 with op(A) = A)
+ * take a path of their own with the same arithmetic, so they give the same
+ * bits as the blocked product. With op(A) = A^T one packing buffer is
+ * allocated per call; when that fails A is packed on the stack panel by panel,
+ * slower but with the same bits. The functions never fail.
  */
 #ifndef ONNXFOLD_OPS_GEMM_H
 #define ONNXFOLD_OPS_GEMM_H
