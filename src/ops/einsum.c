@@ -439,6 +439,10 @@ base_status einsum_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, 
     ein_plan p;
     p.stride = strides;
     base_status st = ein_plan_make(c->d, a, n_in, ranks, dims, &p);
+    int64_t work = 1;
+    for (int i = 0; st == BASE_OK && i < p.n_red; i++)
+        if (!lin_mul(&work, p.size[p.red_ax[i]]))
+            st = base_diag_set(c->d, BASE_ERR_UNSUPPORTED, "the summed dims overflow int64");
     if (st == BASE_OK) st = op_output(c, out, 0, dt, p.rank, p.dims);
     if (st != BASE_OK || out[0]->numel == 0) return st;
     ein_strides(a, &p, ranks, dims);

@@ -46,6 +46,15 @@ int32_t lin_requant_apply(const lin_requant *r, int32_t acc, int32_t zp, int32_t
 /* Reads a scale tensor element as float (float, float16, bfloat16). */
 float lin_scale_at(const op_tensor *t, int64_t i);
 
+/* *acc *= v; false (and *acc unchanged) on overflow of int64. */
+static inline bool lin_mul(int64_t *acc, int64_t v)
+{
+    int64_t r;
+    if (__builtin_mul_overflow(*acc, v, &r)) return false;
+    *acc = r;
+    return true;
+}
+
 /* Element `index` of an array of elements of esize bytes. */
 static inline const void *lin_at(const void *base, int64_t index, size_t esize)
 {

@@ -81,7 +81,8 @@ static base_status mm_plan_make(base_diag *d, uint32_t ra, const int64_t *da, ui
         p->sb[i] = xb == 1 ? 0 : acc_b;
         acc_a *= xa;
         acc_b *= xb;
-        p->nbatch *= p->bdims[i];
+        if (!lin_mul(&p->nbatch, p->bdims[i]))
+            return base_diag_set(d, BASE_ERR_INVALID, "the batch dims overflow");
         if (xa != p->bdims[i]) p->a_full = false;
         if (xb != 1) p->b_bcast = false;
     }

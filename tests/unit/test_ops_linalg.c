@@ -245,6 +245,15 @@ static void matmul_shapes_and_refusals(void **state)
     assert_int_equal(finish(&r, in, out, NULL, &d), BASE_ERR_INVALID);
     assert_non_null(strstr(d.msg, "inner dims 4 and 3 differ"));
     oh_free_all(out, 1);
+    /* empty tensors whose broadcast batch dims overflow int64 */
+    int64_t ea[4] = {1LL << 40, 1, 0, 3}, eb[4] = {1, 1LL << 40, 3, 0};
+    op_tensor *e[2] = {oh_tensor(IR_DTYPE_FLOAT, 4, ea, NULL),
+                       oh_tensor(IR_DTYPE_FLOAT, 4, eb, NULL)};
+    r = begin_node(13, "MatMul", 2, 1);
+    assert_int_equal(finish(&r, e, out, NULL, &d), BASE_ERR_INVALID);
+    assert_non_null(strstr(d.msg, "overflow"));
+    oh_free_all(e, 2);
+    oh_free_all(out, 1);
     op_tensor_free(in[1]);
     in[1] = oh_tensor(IR_DTYPE_DOUBLE, 0, NULL, NULL);
     r = begin_node(13, "MatMul", 2, 1);
