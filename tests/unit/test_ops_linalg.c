@@ -249,6 +249,7 @@ static void matmul_shapes_and_refusals(void **state)
     int64_t ea[4] = {1LL << 40, 1, 0, 3}, eb[4] = {1, 1LL << 40, 3, 0};
     op_tensor *e[2] = {oh_tensor(IR_DTYPE_FLOAT, 4, ea, NULL),
                        oh_tensor(IR_DTYPE_FLOAT, 4, eb, NULL)};
+    d = (base_diag){0};
     r = begin_node(13, "MatMul", 2, 1);
     assert_int_equal(finish(&r, e, out, NULL, &d), BASE_ERR_INVALID);
     assert_non_null(strstr(d.msg, "overflow"));
