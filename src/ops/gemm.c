@@ -108,6 +108,10 @@ static inline v2df splat2d(double x)
 
 UKERNEL(uk_f32_portable, float, v4sf, 4, 4, 2, , splat4f, MULADD)
 UKERNEL(uk_f64_portable, double, v2df, 2, 4, 2, , splat2d, MULADD)
+/* One-row variants, for single rows of C (M = 1, a depthwise convolution's
+ * channels): the same arithmetic per element without the idle rows. */
+UKERNEL(uk1_f32_portable, float, v4sf, 4, 1, 2, , splat4f, MULADD)
+UKERNEL(uk1_f64_portable, double, v2df, 2, 1, 2, , splat2d, MULADD)
 
 #if GEMM_X86
 #define AVX2   __attribute__((target("avx2,fma")))
@@ -116,6 +120,10 @@ UKERNEL(uk_f32_avx2, float, __m256, 8, 6, 2, AVX2, _mm256_set1_ps, _mm256_fmadd_
 UKERNEL(uk_f64_avx2, double, __m256d, 4, 6, 2, AVX2, _mm256_set1_pd, _mm256_fmadd_pd)
 UKERNEL(uk_f32_avx512, float, __m512, 16, 14, 2, AVX512, _mm512_set1_ps, _mm512_fmadd_ps)
 UKERNEL(uk_f64_avx512, double, __m512d, 8, 14, 2, AVX512, _mm512_set1_pd, _mm512_fmadd_pd)
+UKERNEL(uk1_f32_avx2, float, __m256, 8, 1, 2, AVX2, _mm256_set1_ps, _mm256_fmadd_ps)
+UKERNEL(uk1_f64_avx2, double, __m256d, 4, 1, 2, AVX2, _mm256_set1_pd, _mm256_fmadd_pd)
+UKERNEL(uk1_f32_avx512, float, __m512, 16, 1, 2, AVX512, _mm512_set1_ps, _mm512_fmadd_ps)
+UKERNEL(uk1_f64_avx512, double, __m512d, 8, 1, 2, AVX512, _mm512_set1_pd, _mm512_fmadd_pd)
 #endif
 
 /* Matrix-vector products (M == 1 with B transposed, N == 1 with A plain):
@@ -167,16 +175,20 @@ typedef struct gemm_kernels {
     int64_t mr32, nr32, mr64, nr64;
     uk_f32_fn f32;
     uk_f64_fn f64;
+    uk_f32_fn f32_1; /* one row */
+    uk_f64_fn f64_1;
     dots_f32_fn dots32;
     dots_f64_fn dots64;
 } gemm_kernels;
 
 static const gemm_kernels kernel_sets[] = {
-    {"portable", 4, 8, 4, 4, uk_f32_portable, uk_f64_portable, dots_f32_portable,
-     dots_f64_portable},
+    {"portable", 4, 8, 4, 4, uk_f32_portable, uk_f64_portable, uk1_f32_portable, uk1_f64_portable,
+     dots_f32_portable, dots_f64_portable},
 #if GEMM_X86
-    {"avx2", 6, 16, 6, 8, uk_f32_avx2, uk_f64_avx2, dots_f32_fma, dots_f64_fma},
-    {"avx512", 14, 32, 14, 16, uk_f32_avx512, uk_f64_avx512, dots_f32_fma, dots_f64_fma},
+    {"avx2", 6, 16, 6, 8, uk_f32_avx2, uk_f64_avx2, uk1_f32_avx2, uk1_f64_avx2, dots_f32_fma,
+     dots_f64_fma},
+    {"avx512", 14, 32, 14, 16, uk_f32_avx512, uk_f64_avx512, uk1_f32_avx512, uk1_f64_avx512,
+     dots_f32_fma, dots_f64_fma},
 #endif
 };
 #define N_KERNEL_SETS (sizeof kernel_sets / sizeof kernel_sets[0])
@@ -356,6 +368,15 @@ static int64_t row_block(int64_t m, int64_t mr, int64_t n_chunks, uint32_t threa
             for (int64_t i = i0; i < i1; i += MR) {                                                \
                 int64_t mr = min64(MR, i1 - i), as = kc;                                           \
                 const T *ap = abuf;                                                                \
+                if (mr == 1) { /* a single row: the one-row kernel, A in place */                  \
+                    ap = j->ap ? j->ap + i * kc : j->ta ? abuf : j->a + i * j->lda + j->k0;        \
+                    if (!j->ap && j->ta)                                                           \
+                        pack_a_##SFX(true, j->a, j->lda, i, 1, j->k0, kc, 1, abuf);                \
+                    for (int64_t x = 0; x < nc; x += NR)                                           \
+                        j->ks->UK##_1(kc, ap, kc, bbuf + x * kc, j->c + i * j->ldc + j0 + x,       \
+                                      j->ldc, 1, min64(NR, nc - x), j->alpha, j->beta, j->first);  \
+                    continue;                                                                      \
+                }                                                                                  \
                 if (j->ap) {                                                                       \
                     ap = j->ap + i * kc;                                                           \
                 } else if (mr == MR && !j->ta) {                                                   \

@@ -165,6 +165,12 @@ static void gemv_matches_blocked_bits(void **state)
         op_gemm_f32(NULL, false, true, m, n, k, 0.5f, a, k, b, k, 2.0f, c_full, n);
         op_gemm_f32(NULL, false, true, 1, n, k, 0.5f, a, k, b, k, 2.0f, c_row, n);
         assert_memory_equal(c_full, c_row, (size_t)n * 4);
+        /* M == 1 with a plain B (the one-row kernel) against row 0 */
+        for (int64_t i = 0; i < m * n; i++) c_full[i] = (float)i;
+        op_gemm_f32(NULL, false, false, m, n, k, 1.0f, a, k, b, n, 1.0f, c_full, n);
+        for (int64_t i = 0; i < n; i++) c_row[i] = (float)i;
+        op_gemm_f32(NULL, false, false, 1, n, k, 1.0f, a, k, b, n, 1.0f, c_row, n);
+        assert_memory_equal(c_full, c_row, (size_t)n * 4);
         /* N == 1 against the first column of an N == 2 product (B^T rows 0, 1) */
         op_gemm_f32(NULL, false, true, m, 1, k, 1.0f, a, k, b, k, 0.0f, c_col, 1);
         op_gemm_f32(NULL, false, true, m, 2, k, 1.0f, a, k, b, k, 0.0f, c2, 2);
