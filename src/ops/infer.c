@@ -254,8 +254,8 @@ static bool try_evaluate(inf_ctx *c, ir_node *n, const op_entry *e, void *attrs,
 {
     if (e->flags & (OP_NONDET | OP_SUBGRAPH)) return false;
     for (uint32_t i = 0; i < n->n_inputs; i++)
-        if (n->inputs[i] && (!vals[i] || vals[i]->nbytes > c->o.max_const_bytes ||
-                             vals[i]->kind != OP_KIND_TENSOR))
+        if (n->inputs[i] &&
+            (!vals[i] || vals[i]->nbytes > c->o.max_const_bytes || vals[i]->kind != OP_KIND_TENSOR))
             return false;
     op_tensor *outs[64] = {0};
     if (n->n_outputs > 64) return false;

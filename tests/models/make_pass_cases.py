@@ -144,6 +144,7 @@ rng = np.random.default_rng(3)
 XC = vi('x', [1, 2, 6, 6])
 w = nh.from_array(rng.normal(0, 1, (3, 2, 3, 3)).astype(np.float32), 'w')
 def pad_case(name, mode='constant', value=None, consumer='Conv', count=0, pads=(0, 0, 1, 2, 0, 0, 2, 1)):
+    cin = 2 + pads[1] + pads[5]  # channels after the Pad
     ins = ['x', 'p'] + (['v'] if value is not None else [])
     inits = [nh.from_array(np.array(pads, np.int64), 'p')]
     if value is not None:
@@ -151,7 +152,8 @@ def pad_case(name, mode='constant', value=None, consumer='Conv', count=0, pads=(
     nodes = [helper.make_node('Pad', ins, ['px'], mode=mode)]
     if consumer == 'Conv':
         nodes.append(helper.make_node('Conv', ['px', 'w'], ['y'], pads=[1, 0, 0, 1]))
-        inits.append(w)
+        inits.append(w if cin == 2 else
+                     nh.from_array(rng.normal(0, 1, (3, cin, 3, 3)).astype(np.float32), 'w'))
         oshape = [1, 3, 6 + pads[2] + pads[6] - 1, 6 + pads[3] + pads[7] - 1]
     else:
         nodes.append(helper.make_node('MaxPool', ['px'], ['y'], kernel_shape=[2, 2]))
