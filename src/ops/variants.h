@@ -114,4 +114,7 @@ enum { POOL_MAX, POOL_AVG, POOL_LP, POOL_UNPOOL, POOL_ROI };
 /* ops/loss.c */
 enum { LOSS_NLL, LOSS_SCE };
 
+/* ops/signal.c */
+enum { SIG_HANN, SIG_HAMMING, SIG_BLACKMAN, SIG_MEL, SIG_DFT, SIG_STFT };
+
 #endif
