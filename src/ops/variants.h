@@ -117,4 +117,7 @@ enum { LOSS_NLL, LOSS_SCE };
 /* ops/signal.c */
 enum { SIG_HANN, SIG_HAMMING, SIG_BLACKMAN, SIG_MEL, SIG_DFT, SIG_STFT };
 
+/* ops/optim.c */
+enum { OPT_ADAGRAD, OPT_ADAM, OPT_MOMENTUM, OPT_GRADIENT };
+
 #endif
