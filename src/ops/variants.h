@@ -120,4 +120,7 @@ enum { SIG_HANN, SIG_HAMMING, SIG_BLACKMAN, SIG_MEL, SIG_DFT, SIG_STFT };
 /* ops/optim.c */
 enum { OPT_ADAGRAD, OPT_ADAM, OPT_MOMENTUM, OPT_GRADIENT };
 
+/* ops/seqmodel.c */
+enum { SEQ_CAUSAL_CONV, SEQ_LINEAR_ATTENTION };
+
 #endif
