@@ -73,9 +73,10 @@ base_status ml_list_tensor(const op_parse_ctx *pc, const char *name, ml_list *l)
         l->s = t->string_data;
         return BASE_OK;
     }
-    bool is_f = t->data_type == IR_DTYPE_FLOAT || t->data_type == IR_DTYPE_DOUBLE;
+    bool is_f = t->data_type == IR_DTYPE_FLOAT || t->data_type == IR_DTYPE_DOUBLE ||
+                t->data_type == IR_DTYPE_FLOAT16;
     bool is_i = t->data_type == IR_DTYPE_INT64 || t->data_type == IR_DTYPE_INT32 ||
-                t->data_type == IR_DTYPE_INT16;
+                t->data_type == IR_DTYPE_INT16 || t->data_type == IR_DTYPE_UINT8;
     if (!is_f && !is_i)
         return base_diag_set(pc->d, BASE_ERR_UNSUPPORTED, "attribute '%s' of type %s", name,
                              op_dtype_name(t->data_type));
@@ -122,7 +123,7 @@ static uint64_t float_key(double v)
 
 static bool is_float_list(const ml_list *l)
 {
-    return l->dtype == IR_DTYPE_FLOAT || l->dtype == IR_DTYPE_DOUBLE;
+    return l->f != NULL || l->dtype == IR_DTYPE_FLOAT || l->dtype == IR_DTYPE_DOUBLE;
 }
 
 static uint64_t key_hash(const ml_list *l, int64_t i)

@@ -26,8 +26,8 @@ typedef struct ml_list {
 base_status ml_list_ints(const op_parse_ctx *pc, const char *name, ml_list *l) BASE_MUST_CHECK;
 base_status ml_list_floats(const op_parse_ctx *pc, const char *name, ml_list *l) BASE_MUST_CHECK;
 base_status ml_list_strings(const op_parse_ctx *pc, const char *name, ml_list *l) BASE_MUST_CHECK;
-/* From a tensor attribute (any rank, read flat) of string, an integer type,
- * float or double; dtype 0 when absent. */
+/* From a tensor attribute (any rank, read flat) of string, int64, int32,
+ * int16, uint8, float, double or float16; dtype 0 when absent. */
 base_status ml_list_tensor(const op_parse_ctx *pc, const char *name, ml_list *l) BASE_MUST_CHECK;
 
 /* A hash index over a list's elements: lookups give the position of the

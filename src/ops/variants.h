@@ -136,4 +136,7 @@ enum {
     MLB_FEATURE_VECTORIZER
 };
 
+/* ops/ml_tree.c */
+enum { TREE_REGRESSOR, TREE_CLASSIFIER, TREE_ENSEMBLE };
+
 #endif
