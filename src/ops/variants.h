@@ -139,4 +139,7 @@ enum {
 /* ops/ml_tree.c */
 enum { TREE_REGRESSOR, TREE_CLASSIFIER, TREE_ENSEMBLE };
 
+/* ops/ml_linear.c */
+enum { LIN_REGRESSOR, LIN_CLASSIFIER, LIN_SVM_REGRESSOR };
+
 #endif
