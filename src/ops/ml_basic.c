@@ -24,11 +24,11 @@
  * of [N, C] or [C]); an imputed integer that does not fit int32 is refused.
  * Scaler: (x - offset[c]) * scale[c] as float, offset and scale of length 1
  * or C (the last dim), computed in double.
- * Normalizer: per row of [N, C] / [C], float output: MAX x / max|x|, L1 x /
- * sum|x|, L2 x / sqrt(sum x^2), and Y = X where the divisor is 0. This is
- * the reference's (and scikit-learn's) definition; the spec's formulas
- * (max(X), sum(X), sqrt(X^2 / sum X^2)) agree with it on rows without
- * negative values.
+ * Normalizer: per row of [N, C] / [C], float output: MAX x / max(x), L1 x /
+ * sum|x|, L2 x / sqrt(sum x^2), and Y = X where the divisor is 0: what
+ * onnxruntime computes. The spec's L1 and L2 formulas (sum(X), sqrt(X^2 /
+ * sum X^2)) agree on rows without negative values; the reference divides
+ * MAX by max|x|.
  * OneHotEncoder: output X's shape + [categories], float; strings look up
  * cats_strings, numbers (truncated toward zero) cats_int64s; a value not
  * found gives zeros, or is refused when zeros = 0.
@@ -379,7 +379,7 @@ static base_status normalize(const op_ctx *c, const op_tensor *x, op_tensor **ou
         for (int64_t j = 0; j < cols; j++) {
             double v = ml_get_f64(x, r * cols + j);
             if (a->norm == 0)
-                d = fabs(v) > d ? fabs(v) : d;
+                d = j == 0 || v > d ? v : d;
             else if (a->norm == 1)
                 d += fabs(v);
             else

@@ -17,8 +17,9 @@
  * feature is rounded to float before comparing, as onnxruntime does) or,
  * from 3, nodes_values_as_tensor. Leaves contribute target_weights /
  * class_weights to target_ids / class_ids. Regressor: aggregate_function
- * SUM, AVERAGE (sum / trees), MIN, MAX over the contributions (a target
- * nobody contributes to is 0), then + base_values, then post_transform; Y
+ * SUM, AVERAGE (sum / trees), MIN, MAX over the contributions, then +
+ * base_values, then post_transform (a target no leaf contributes to is 0,
+ * without its base value, as onnxruntime 1.30 computes); Y
  * float [N, n_targets]. Classifier: per class the sum of contributions +
  * base_values, post_transform, label = the first class of highest score;
  * outputs Y (classlabels_int64s or classlabels_strings) [N] and Z float [N,
@@ -498,7 +499,9 @@ static void tr_rows(void *ctx, uint64_t begin, uint64_t end)
         }
         for (int64_t tg = 0; tg < nt; tg++) {
             if (a->agg == AGG_AVERAGE && a->n_trees) s[tg] /= (double)a->n_trees;
-            if (a->base) s[tg] += a->base[tg];
+            /* A regression target no leaf scored stays 0, without its base
+             * value (what onnxruntime 1.30 computes); a class gets its base. */
+            if (a->base && (has[tg] || a->labels.dtype)) s[tg] += a->base[tg];
         }
         ml_post_apply(a->post, s, nt);
     }
