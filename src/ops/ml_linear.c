@@ -79,8 +79,7 @@ base_status lin_parse(const op_parse_ctx *pc, void **attrs)
                                  "exactly one of classlabels_ints and classlabels_strings must be "
                                  "set");
         a->labels = li.n ? li : ls;
-        if (!a->coef.n)
-            return base_diag_set(pc->d, BASE_ERR_INVALID, "coefficients are required");
+        if (!a->coef.n) return base_diag_set(pc->d, BASE_ERR_INVALID, "coefficients are required");
         return BASE_OK;
     }
     default: {
@@ -187,8 +186,8 @@ base_status lin_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, op_
                                  (long long)f, (long long)want);
     } else if (e < 1 || a->coef.n != e * f) {
         return base_diag_set(c->d, BASE_ERR_INVALID,
-                             "coefficients (%lld) do not match %lld features",
-                             (long long)a->coef.n, (long long)f);
+                             "coefficients (%lld) do not match %lld features", (long long)a->coef.n,
+                             (long long)f);
     }
     if (v == LIN_CLASSIFIER) {
         if (e == 1)

@@ -142,4 +142,7 @@ enum { TREE_REGRESSOR, TREE_CLASSIFIER, TREE_ENSEMBLE };
 /* ops/ml_linear.c */
 enum { LIN_REGRESSOR, LIN_CLASSIFIER, LIN_SVM_REGRESSOR };
 
+/* ops/ml_map.c */
+enum { MAP_ZIP, MAP_DICT, MAP_CAST };
+
 #endif
