@@ -4,7 +4,9 @@
  *
  * ZipMap: X float [N, C] (or [C] as [1, C]) gives a sequence of N maps from
  * classlabels_int64s / classlabels_strings (C of them, exactly one list) to
- * the row's values.
+ * the row's values, each value a scalar tensor in a sequence, as MapProto
+ * holds them. The other two accept map values as a 1-D tensor or as such a
+ * sequence of one-element tensors.
  *
  * DictVectorizer: a map whose key type is that of the vocabulary
  * (int64_vocabulary or string_vocabulary, exactly one) gives Y [1, V] of the
@@ -135,13 +137,22 @@ static base_status zipmap(const op_ctx *c, const op_tensor *x, op_tensor **out)
             break;
         }
         st = op_tensor_new(a->labels.dtype, 1, &cols, budget, &k, c->d);
-        if (st == BASE_OK) st = op_tensor_new(IR_DTYPE_FLOAT, 1, &cols, budget, &v, c->d);
+        v = op_value_new(OP_KIND_SEQUENCE, IR_DTYPE_FLOAT);
+        if (st == BASE_OK && !v) st = base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
         for (int64_t j = 0; j < cols && st == BASE_OK; j++) {
             if (a->labels.dtype == IR_DTYPE_STRING)
                 st = ml_set_str(k, j, a->labels.s[j].data, a->labels.s[j].len, c->d);
             else
                 ((int64_t *)k->data)[j] = a->labels.i[j];
-            ((float *)v->data)[j] = ((const float *)x->data)[r * cols + j];
+            op_tensor *e = NULL;
+            if (st == BASE_OK) st = op_tensor_new(IR_DTYPE_FLOAT, 0, NULL, budget, &e, c->d);
+            if (st == BASE_OK) {
+                *(float *)e->data = ((const float *)x->data)[r * cols + j];
+                if (op_value_push(v, e) != BASE_OK) {
+                    op_tensor_free(e);
+                    st = base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
+                }
+            }
         }
         if (st == BASE_OK && op_value_push(m, k) != BASE_OK) st = BASE_ERR_NOMEM;
         if (st == BASE_OK) k = NULL;
@@ -163,25 +174,51 @@ static base_status zipmap(const op_ctx *c, const op_tensor *x, op_tensor **out)
     return BASE_OK;
 }
 
-/* The map's keys and values, checked 1-D, of equal length. */
+/* The map's keys (1-D) and its values: a 1-D tensor, or a sequence of
+ * one-element tensors as MapProto files hold them; *vt their type. */
 static base_status map_parts(const op_ctx *c, const op_tensor *x, const op_tensor **k,
-                             const op_tensor **v)
+                             const op_tensor **v, int32_t *vt)
 {
     if (x->kind != OP_KIND_MAP || x->n_items != 2 || x->items[0]->kind != OP_KIND_TENSOR ||
-        x->items[1]->kind != OP_KIND_TENSOR || x->items[0]->rank != 1 || x->items[1]->rank != 1 ||
-        x->items[0]->numel != x->items[1]->numel)
-        return base_diag_set(c->d, BASE_ERR_INVALID,
-                             "X must be a map of 1-D keys and values of one length");
+        x->items[0]->rank != 1)
+        return base_diag_set(c->d, BASE_ERR_INVALID, "X must be a map with 1-D keys");
     *k = x->items[0];
     *v = x->items[1];
     if ((*k)->dtype != IR_DTYPE_INT64 && (*k)->dtype != IR_DTYPE_STRING)
         return op_bad_dtype(c->d, "map key", (*k)->dtype);
+    const op_tensor *vv = *v;
+    bool ok = vv->kind == OP_KIND_TENSOR     ? vv->rank == 1 && vv->numel == (*k)->numel
+              : vv->kind == OP_KIND_SEQUENCE ? vv->n_items == (*k)->numel
+                                             : false;
+    *vt = vv->kind == OP_KIND_TENSOR ? vv->dtype : 0;
+    for (uint32_t i = 0; ok && vv->kind == OP_KIND_SEQUENCE && i < vv->n_items; i++) {
+        const op_tensor *e = vv->items[i];
+        ok = e->kind == OP_KIND_TENSOR && e->numel == 1 && (!*vt || e->dtype == *vt);
+        *vt = e->dtype;
+    }
+    if (!ok)
+        return base_diag_set(c->d, BASE_ERR_INVALID,
+                             "the map's values must be one per key, of one type");
+    if (!*vt) *vt = vv->dtype;
     return BASE_OK;
 }
 
-static base_status copy_elem(const op_ctx *c, op_tensor *y, int64_t i, const op_tensor *v,
-                             int64_t j)
+/* Value j of map values v: the tensor and element holding it. */
+static const op_tensor *map_value(const op_tensor *v, int64_t j, int64_t *at)
 {
+    if (v->kind == OP_KIND_TENSOR) {
+        *at = j;
+        return v;
+    }
+    *at = 0;
+    return v->items[j];
+}
+
+static base_status copy_elem(const op_ctx *c, op_tensor *y, int64_t i, const op_tensor *vals,
+                             int64_t jj)
+{
+    int64_t j;
+    const op_tensor *v = map_value(vals, jj, &j);
     if (v->dtype == IR_DTYPE_STRING) {
         const op_str *s = &((const op_str *)v->data)[j];
         return ml_set_str(y, i, s->data, s->len, c->d);
@@ -195,22 +232,23 @@ static base_status dictvec(const op_ctx *c, const op_tensor *x, op_tensor **out)
 {
     const map_attrs *a = c->attrs;
     const op_tensor *k, *v;
-    base_status st = map_parts(c, x, &k, &v);
+    int32_t vt;
+    base_status st = map_parts(c, x, &k, &v, &vt);
     if (st != BASE_OK) return st;
     if (k->dtype != a->labels.dtype)
         return base_diag_set(c->d, BASE_ERR_INVALID,
                              "map keys of type %s do not match the "
                              "vocabulary",
                              op_dtype_name(k->dtype));
-    if (v->dtype != IR_DTYPE_INT64 && v->dtype != IR_DTYPE_FLOAT && v->dtype != IR_DTYPE_DOUBLE &&
-        v->dtype != IR_DTYPE_STRING)
-        return op_bad_dtype(c->d, "map value", v->dtype);
-    if (v->dtype == k->dtype)
+    if (vt != IR_DTYPE_INT64 && vt != IR_DTYPE_FLOAT && vt != IR_DTYPE_DOUBLE &&
+        vt != IR_DTYPE_STRING)
+        return op_bad_dtype(c->d, "map value", vt);
+    if (vt == k->dtype)
         return base_diag_set(c->d, BASE_ERR_INVALID, "map keys and values have one type");
     int64_t dims[2] = {1, a->labels.n};
-    st = op_output(c, out, 0, v->dtype, 2, dims);
+    st = op_output(c, out, 0, vt, 2, dims);
     if (st != BASE_OK) return st;
-    if (v->dtype == IR_DTYPE_STRING)
+    if (vt == IR_DTYPE_STRING)
         for (int64_t i = 0; i < a->labels.n && st == BASE_OK; i++)
             st = ml_set_str(out[0], i, "", 0, c->d);
     bool *seen = calloc((size_t)a->labels.n + 1, 1);
@@ -243,11 +281,13 @@ static int cmp_entry(const void *pa, const void *pb)
 
 /* Converts value j of v (float or string) to y[i]. */
 static base_status cast_elem(const op_ctx *c, int cast_to, op_tensor *y, int64_t i,
-                             const op_tensor *v, int64_t j)
+                             const op_tensor *vals, int64_t jj)
 {
+    int64_t j;
+    const op_tensor *v = map_value(vals, jj, &j);
     if (v->dtype == IR_DTYPE_STRING) {
         const op_str *s = &((const op_str *)v->data)[j];
-        if (cast_to == CM_STRING) return copy_elem(c, y, i, v, j);
+        if (cast_to == CM_STRING) return copy_elem(c, y, i, vals, jj);
         char buf[128];
         if (s->len == 0 || s->len >= sizeof buf)
             return base_diag_set(c->d, BASE_ERR_INVALID, "map value %lld is not a number",
@@ -285,9 +325,10 @@ static base_status castmap(const op_ctx *c, const op_tensor *x, op_tensor **out)
 {
     const map_attrs *a = c->attrs;
     const op_tensor *k, *v;
-    base_status st = map_parts(c, x, &k, &v);
+    int32_t vt;
+    base_status st = map_parts(c, x, &k, &v, &vt);
     if (st != BASE_OK) return st;
-    if (k->dtype != IR_DTYPE_INT64 || (v->dtype != IR_DTYPE_FLOAT && v->dtype != IR_DTYPE_STRING))
+    if (k->dtype != IR_DTYPE_INT64 || (vt != IR_DTYPE_FLOAT && vt != IR_DTYPE_STRING))
         return base_diag_set(c->d, BASE_ERR_INVALID, "X must be map(int64, float or string)");
     if (a->sparse && a->cast_to == CM_STRING)
         return base_diag_set(c->d, BASE_ERR_UNSUPPORTED, "SPARSE maps cast TO_STRING");
