@@ -17,8 +17,8 @@ base_status image_decoder_parse(const op_parse_ctx *pc, void **attrs)
     base_status st = op_attr_string(pc, "pixel_format", "RGB", &fmt);
     if (st == BASE_OK && strcmp(fmt, "RGB") != 0 && strcmp(fmt, "BGR") != 0 &&
         strcmp(fmt, "Grayscale") != 0)
-        st = base_diag_set(pc->d, BASE_ERR_INVALID, "pixel_format '%s' is not RGB, BGR or Grayscale",
-                           fmt);
+        st = base_diag_set(pc->d, BASE_ERR_INVALID,
+                           "pixel_format '%s' is not RGB, BGR or Grayscale", fmt);
     return st;
 }
 
