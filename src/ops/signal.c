@@ -254,8 +254,9 @@ typedef struct dft_job {
 static void dft_lines(void *ctx, uint64_t begin, uint64_t end)
 {
     dft_job *j = ctx;
-    int64_t n = j->n;
-    double *buf = malloc((size_t)(2 * n + fft_work_size(j->plan) + 2 * j->nread) * sizeof *buf);
+    int64_t n = j->n, io = j->nread > j->nout ? j->nread : j->nout;
+    /* data (2n), transform work, then one line read or written (2 io) */
+    double *buf = malloc((size_t)(2 * n + fft_work_size(j->plan) + 2 * io) * sizeof *buf);
     if (!buf) {
         atomic_store(&j->nomem, true);
         return;
