@@ -785,6 +785,35 @@ static void seq_models(void **state)
     tc_free(t);
 }
 
+static void flex_cases(void **state)
+{
+    (void)state;
+    /* GQA 2:1, one query row, two keys: scores scaled by 1/sqrt(2) */
+    int64_t qd[4] = {1, 2, 1, 2}, kd[4] = {1, 1, 2, 2}, vd[4] = {1, 1, 2, 1};
+    double q[4] = {1, 0, 0, 1}, k[4] = {1, 0, 0, 1}, v[2] = {10, 20};
+    tcase *t = tc_new(26, "ai.onnx.preview", 1, "FlexAttention", 3, 1);
+    t->in[0] = oh_tensor_f(IR_DTYPE_DOUBLE, 4, qd, q);
+    t->in[1] = oh_tensor_f(IR_DTYPE_DOUBLE, 4, kd, k);
+    t->in[2] = oh_tensor_f(IR_DTYPE_DOUBLE, 4, vd, v);
+    assert_int_equal(tc_run(t, NULL), BASE_OK);
+    double e = exp(1 / sqrt(2.0)), p0 = e / (e + 1);
+    assert_true(fabs(at(t->out[0], 0) - (10 * p0 + 20 * (1 - p0))) < 1e-12);
+    assert_true(fabs(at(t->out[0], 1) - (10 * (1 - p0) + 20 * p0)) < 1e-12);
+    assert_int_equal(t->out[0]->dims[3], 1);
+    /* Hq not a multiple of Hkv is refused */
+    oh_free_all(t->in, 1);
+    int64_t q3[4] = {1, 3, 1, 2};
+    double q6[6] = {1, 2, 3, 4, 5, 6};
+    int64_t k2[4] = {1, 2, 2, 2};
+    oh_free_all(&t->in[1], 2);
+    t->in[0] = oh_tensor_f(IR_DTYPE_DOUBLE, 4, q3, q6);
+    double k8[8] = {0};
+    t->in[1] = oh_tensor_f(IR_DTYPE_DOUBLE, 4, k2, k8);
+    t->in[2] = oh_tensor_f(IR_DTYPE_DOUBLE, 4, k2, k8);
+    assert_int_equal(tc_run(t, NULL), BASE_ERR_INVALID);
+    tc_free(t);
+}
+
 /* ---- threads ------------------------------------------------------------------------------------
  */
 
@@ -842,13 +871,21 @@ static void threads_do_not_change_results(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(windows),        cmocka_unit_test(dft_paths),
-        cmocka_unit_test(dft_forms),      cmocka_unit_test(stft_cases),
-        cmocka_unit_test(mel_cases),      cmocka_unit_test(nms_cases),
-        cmocka_unit_test(roialign_cases), cmocka_unit_test(tfidf_cases),
-        cmocka_unit_test(optimizers),     cmocka_unit_test(ml_encoders),
-        cmocka_unit_test(ml_maps),        cmocka_unit_test(ml_models),
-        cmocka_unit_test(seq_models),     cmocka_unit_test(threads_do_not_change_results),
+        cmocka_unit_test(windows),
+        cmocka_unit_test(dft_paths),
+        cmocka_unit_test(dft_forms),
+        cmocka_unit_test(stft_cases),
+        cmocka_unit_test(mel_cases),
+        cmocka_unit_test(nms_cases),
+        cmocka_unit_test(roialign_cases),
+        cmocka_unit_test(tfidf_cases),
+        cmocka_unit_test(optimizers),
+        cmocka_unit_test(ml_encoders),
+        cmocka_unit_test(ml_maps),
+        cmocka_unit_test(ml_models),
+        cmocka_unit_test(seq_models),
+        cmocka_unit_test(flex_cases),
+        cmocka_unit_test(threads_do_not_change_results),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
