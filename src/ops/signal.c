@@ -454,6 +454,18 @@ static base_status stft_infer(op_infer_ctx *ic)
         return base_diag_set(ic->d, BASE_ERR_INVALID, "signal must have rank 3, not %d", x->rank);
     if (x->rank == 3) ic->out[0].dims[0] = x->dims[0];
     ic->out[0].dims[3] = op_dim_known(2);
+    /* frame length from frame_length, else the window, else the signal */
+    int64_t flen = x->rank == 3 ? x->dims[1].v : -1, step = -1, v;
+    const op_type *w = ic->n_in > 2 ? ic->in[2] : NULL;
+    if (w && w->rank == 1) flen = w->dims[0].v;
+    if (w && w->rank < 0) flen = -1;
+    if (ic->n_in > 3 && ic->in[3])
+        flen = ic->value[3] && misc_scalar_int(NULL, ic->value[3], "", &v) == BASE_OK ? v : -1;
+    if (ic->value[1] && misc_scalar_int(NULL, ic->value[1], "", &v) == BASE_OK) step = v;
+    const sig_attrs *a = ic->attrs;
+    if (flen >= 1) ic->out[0].dims[2] = op_dim_known(a->onesided ? flen / 2 + 1 : flen);
+    if (flen >= 1 && step >= 1 && x->rank == 3 && x->dims[1].v >= flen)
+        ic->out[0].dims[1] = op_dim_known(1 + (x->dims[1].v - flen) / step);
     return BASE_OK;
 }
 

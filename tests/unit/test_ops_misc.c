@@ -814,6 +814,77 @@ static void flex_cases(void **state)
     tc_free(t);
 }
 
+static void inference(void **state)
+{
+    (void)state;
+    base_diag d = {0};
+    op_type out[2];
+    /* STFT: frames and bins from a constant step and the window's shape */
+    tcase *t = tc_new(17, NULL, 0, "STFT", 3, 1);
+    op_type sig, stp, win;
+    int64_t sd[3] = {2, 100, 1}, wd[1] = {16};
+    op_type_set_dims(&sig, IR_DTYPE_FLOAT, 3, sd);
+    op_type_set_dims(&stp, IR_DTYPE_INT64, 0, NULL);
+    op_type_set_dims(&win, IR_DTYPE_FLOAT, 1, wd);
+    op_tensor *step = scalar_i64(8);
+    const op_type *in[3] = {&sig, &stp, &win};
+    const op_tensor *vals[3] = {NULL, step, NULL};
+    assert_int_equal(oh_infer(t->m, t->n, in, vals, out, &d), BASE_OK);
+    int64_t want[4] = {2, 11, 9, 2}, got[4];
+    assert_true(op_type_static(&out[0], got));
+    assert_memory_equal(got, want, sizeof want);
+    op_tensor_free(step);
+    tc_free(t);
+    /* DFT 20: onesided halves the (default -2) axis; a rank-1 input is refused */
+    t = tc_new(20, NULL, 0, "DFT", 1, 1);
+    int64_t xd[3] = {3, 10, 1};
+    op_type x;
+    op_type_set_dims(&x, IR_DTYPE_FLOAT16, 3, xd);
+    oh_attr_int(t->n, "onesided", 1);
+    const op_type *in1[1] = {&x};
+    assert_int_equal(oh_infer(t->m, t->n, in1, NULL, out, &d), BASE_OK);
+    int64_t want2[3] = {3, 6, 2}, got2[3];
+    assert_true(op_type_static(&out[0], got2));
+    assert_memory_equal(got2, want2, sizeof want2);
+    assert_int_equal(out[0].dtype, IR_DTYPE_FLOAT16);
+    op_type_set_dims(&x, IR_DTYPE_FLOAT, 1, xd);
+    d = (base_diag){0};
+    assert_int_equal(oh_infer(t->m, t->n, in1, NULL, out, &d), BASE_ERR_INVALID);
+    tc_free(t);
+    /* TreeEnsembleRegressor: [N, n_targets] float whatever the input type */
+    t = tc_new(17, "ai.onnx.ml", 3, "TreeEnsembleRegressor", 1, 1);
+    {
+        int64_t z1[1] = {0}, f1[1] = {0}, tg[1] = {0};
+        float w1[1] = {2};
+        const char *leaf[1] = {"LEAF"};
+        oh_attr_ints(t->n, "nodes_treeids", z1, 1);
+        oh_attr_ints(t->n, "nodes_nodeids", z1, 1);
+        oh_attr_ints(t->n, "nodes_featureids", f1, 1);
+        attr_strings(t->n, "nodes_modes", leaf, 1);
+        oh_attr_ints(t->n, "nodes_truenodeids", z1, 1);
+        oh_attr_ints(t->n, "nodes_falsenodeids", z1, 1);
+        oh_attr_ints(t->n, "target_treeids", z1, 1);
+        oh_attr_ints(t->n, "target_nodeids", z1, 1);
+        oh_attr_ints(t->n, "target_ids", tg, 1);
+        oh_attr_floats(t->n, "target_weights", w1, 1);
+        oh_attr_int(t->n, "n_targets", 3);
+    }
+    int64_t id[2] = {5, 4};
+    op_type_set_dims(&x, IR_DTYPE_INT32, 2, id);
+    d = (base_diag){0};
+    assert_int_equal(oh_infer(t->m, t->n, in1, NULL, out, &d), BASE_OK);
+    int64_t want3[2] = {5, 3}, got3[2];
+    assert_true(op_type_static(&out[0], got3));
+    assert_memory_equal(got3, want3, sizeof want3);
+    assert_int_equal(out[0].dtype, IR_DTYPE_FLOAT);
+    /* and the one-leaf tree scores 2 on target 0, 0 elsewhere */
+    double xv[20] = {0};
+    t->in[0] = oh_tensor_f(IR_DTYPE_INT32, 2, id, xv);
+    assert_int_equal(tc_run(t, NULL), BASE_OK);
+    assert_true(at(t->out[0], 0) == 2 && at(t->out[0], 1) == 0 && at(t->out[0], 14) == 0);
+    tc_free(t);
+}
+
 /* ---- threads ------------------------------------------------------------------------------------
  */
 
@@ -871,21 +942,14 @@ static void threads_do_not_change_results(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(windows),
-        cmocka_unit_test(dft_paths),
-        cmocka_unit_test(dft_forms),
-        cmocka_unit_test(stft_cases),
-        cmocka_unit_test(mel_cases),
-        cmocka_unit_test(nms_cases),
-        cmocka_unit_test(roialign_cases),
-        cmocka_unit_test(tfidf_cases),
-        cmocka_unit_test(optimizers),
-        cmocka_unit_test(ml_encoders),
-        cmocka_unit_test(ml_maps),
-        cmocka_unit_test(ml_models),
-        cmocka_unit_test(seq_models),
-        cmocka_unit_test(flex_cases),
-        cmocka_unit_test(threads_do_not_change_results),
+        cmocka_unit_test(windows),        cmocka_unit_test(dft_paths),
+        cmocka_unit_test(dft_forms),      cmocka_unit_test(stft_cases),
+        cmocka_unit_test(mel_cases),      cmocka_unit_test(nms_cases),
+        cmocka_unit_test(roialign_cases), cmocka_unit_test(tfidf_cases),
+        cmocka_unit_test(optimizers),     cmocka_unit_test(ml_encoders),
+        cmocka_unit_test(ml_maps),        cmocka_unit_test(ml_models),
+        cmocka_unit_test(seq_models),     cmocka_unit_test(flex_cases),
+        cmocka_unit_test(inference),      cmocka_unit_test(threads_do_not_change_results),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
