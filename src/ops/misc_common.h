@@ -1,5 +1,5 @@
 /* misc_common.h — helpers shared by the files of the "misc" operator family
- * (signal.c, detect.c, tfidf.c, optim.c, ml_*.c, seqmodel.c): small attribute
+ * (signal.c, detect.c, tfidf.c, optim.c, ml_*.c, seqmodel.c, flex.c): small attribute
  * and input readers that several of them need.
  */
 #ifndef ONNXFOLD_OPS_MISC_COMMON_H
