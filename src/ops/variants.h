@@ -114,4 +114,35 @@ enum { POOL_MAX, POOL_AVG, POOL_LP, POOL_UNPOOL, POOL_ROI };
 /* ops/loss.c */
 enum { LOSS_NLL, LOSS_SCE };
 
+/* ops/sequence.c: sequences and optionals. */
+enum {
+    SEQ_EMPTY,
+    SEQ_CONSTRUCT,
+    SEQ_INSERT,
+    SEQ_ERASE,
+    SEQ_AT,
+    SEQ_LENGTH,
+    SEQ_SPLIT,
+    SEQ_CONCAT,
+    OPT_MAKE,
+    OPT_HAS,
+    OPT_GET
+};
+
+/* ops/control.c: operators that run graph attributes. */
+enum { CF_IF, CF_LOOP, CF_SCAN, CF_SEQUENCE_MAP };
+
+/* ops/rnn.c */
+enum { RNN_SIMPLE, RNN_GRU, RNN_LSTM };
+
+/* ops/random.c */
+enum {
+    RAND_NORMAL,
+    RAND_UNIFORM,
+    RAND_NORMAL_LIKE,
+    RAND_UNIFORM_LIKE,
+    RAND_BERNOULLI,
+    RAND_MULTINOMIAL
+};
+
 #endif
