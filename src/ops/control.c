@@ -370,9 +370,9 @@ static base_status cf_scan_infer(op_infer_ctx *ic, const cf_attrs *a)
     for (uint32_t i = 0; i < ic->n_out; i++) {
         op_type *o = &ic->out[i];
         *o = bout[i];
-        if (i < n_states) {
-            flow_type_union(o, ic->in[first + i], false);
-            if (!o->dtype) o->dtype = ic->in[first + i]->dtype;
+        if (i < n_states) { /* what the body made of the state it was given */
+            flow_type_union(o, &bin[i], false);
+            if (!o->dtype) o->dtype = bin[i].dtype;
             if (v8) insert_dim(o, 0, batch);
             continue;
         }

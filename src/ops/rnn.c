@@ -26,7 +26,7 @@
  *    Elu take alpha; Affine, ScaledTanh, HardSigmoid take beta); missing
  *    values take the ONNX operators' defaults; names are matched without
  *    regard to case; a bidirectional layer given one direction's list uses
- *    it for both;
+ *    it (with its alpha and beta values) for both;
  *  - sequence_lens[b] may be 0..seq_length: steps past it leave Y zero and
  *    the state as it was (Y_h is the state after the last valid step; the
  *    reverse direction starts at step sequence_lens[b] - 1);
@@ -126,6 +126,10 @@ static base_status parse_acts(const op_parse_ctx *pc, rnn_attrs *a, uint32_t n_d
     size_t ia = 0, ib = 0;
     for (uint32_t k = 0; k < total; k++) {
         rnn_act *act = &a->acts[k];
+        if (n_names == per && k >= per) { /* one list for both directions */
+            *act = a->acts[k - per];
+            continue;
+        }
         if (!n_names) {
             int fn = defaults[per - 1][k % per];
             *act = (rnn_act){fn, act_table[fn].alpha, act_table[fn].beta};
