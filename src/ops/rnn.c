@@ -464,7 +464,7 @@ static base_status load(const op_ctx *c, const op_tensor *t, bool dbl, bool swap
 static void store(op_tensor *o, const void *buf, bool dbl, uint32_t rank, const int64_t *src,
                   const uint32_t *perm)
 {
-    int64_t stride[4], idx[4] = {0, 0, 0, 0};
+    int64_t stride[4] = {0, 0, 0, 0}, idx[4] = {0, 0, 0, 0};
     BASE_ASSERT(rank <= 4 && rank == o->rank);
     int64_t acc = 1;
     for (int32_t i = (int32_t)rank - 1; i >= 0; i--) {
