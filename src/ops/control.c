@@ -439,8 +439,6 @@ base_status cf_infer(op_infer_ctx *ic)
 static base_status run_body(const op_ctx *c, const ir_graph *g, op_tensor *const *in, uint32_t n_in,
                             op_tensor **out, uint32_t n_out)
 {
-    if (!c->rt || !c->rt->run_graph)
-        return base_diag_set(c->d, BASE_ERR_UNSUPPORTED, "subgraphs run only in the executor");
     for (uint32_t i = 0; i < n_out; i++) out[i] = NULL;
     return c->rt->run_graph(c, g, in, n_in, out, n_out);
 }
@@ -941,6 +939,8 @@ base_status cf_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, op_t
                       uint32_t n_out)
 {
     const cf_attrs *a = c->attrs;
+    if (!c->rt || !c->rt->run_graph)
+        return base_diag_set(c->d, BASE_ERR_UNSUPPORTED, "subgraphs run only in the executor");
     switch (c->op->variant) {
     case CF_IF:
         return cf_if_kernel(c, a, in, out, n_out);

@@ -14,7 +14,8 @@ masked rows, past with causal, qk_matmul_output modes, double),
 RotaryEmbedding (3-D/4-D, interleaved, partial rotation), Scan 8 (batch,
 sequence_lens, reverse) and Scan 9+ (axes and directions), Loop (no
 iteration, condition from the body, outer-scope reads, nested If returning an
-outer value, --max-iterations), If with branches of different shapes.
+outer value, nested Loops, --max-iterations), If with branches of different
+shapes.
 
 Run: /usr/bin/python3 tests/scripts/flow_reference.py  (ONNXFOLD=path/to/onnxfold)
 Prints `N passed, N failed`; exits non-zero on any failure.
@@ -576,6 +577,31 @@ def loop_cases():
         x = (h if it > 1 else x) + x
     graph_case("loop_if_returns_outer_values", [add, node3], {"x0": x0}, ["x_final"], [x], 13,
                inits=[const("M", np.int64(4)), const("neg", np.int64(-1))])
+    # nested Loops: the inner body reads W (main graph) and the outer body's carried value
+    # v0; the inner loop's carried u starts at the outer iteration's v0 and runs 3 times
+    inner_ins = [helper.make_tensor_value_info("j", TensorProto.INT64, []),
+                 helper.make_tensor_value_info("cj", TensorProto.BOOL, []),
+                 helper.make_tensor_value_info("u", F, [2])]
+    inner_outs = [helper.make_tensor_value_info("cj_out", TensorProto.BOOL, []),
+                  helper.make_tensor_value_info("u_out", F, [2])]
+    inner = helper.make_graph([helper.make_node("Add", ["u", "W"], ["uw"]),
+                               helper.make_node("Mul", ["uw", "half"], ["u_out"]),
+                               helper.make_node("Greater", ["j", "neg"], ["cj_out"])],
+                              "inner", inner_ins, inner_outs)
+    body4 = loop_body([helper.make_node("Loop", ["three", "", "v0"], ["in_final"], body=inner),
+                       helper.make_node("Add", ["in_final", "v0"], ["v0_out"]),
+                       helper.make_node("Greater", ["i", "neg"], ["c_out"])],
+                      1, [(F, [2])], [], inits=[const("three", np.int64(3))])
+    node4 = helper.make_node("Loop", ["M", "", "x0"], ["x_final"], body=body4)
+    x = x0.copy()
+    for it in range(2):
+        u = x.copy()
+        for jt in range(3):
+            u = (u + w) * np.float32(0.5)
+        x = u + x
+    graph_case("loop_nested_reads_outer_values", [node4], {"x0": x0}, ["x_final"], [x], 13,
+               inits=[const("M", np.int64(2)), const("neg", np.int64(-1)), const("W", w),
+                      const("half", np.float32(0.5))])
     # If whose branches give different shapes
     t = helper.make_graph([], "t", [], [helper.make_tensor_value_info("a", F, [2])])
     e = helper.make_graph([], "e", [], [helper.make_tensor_value_info("b", F, [3])])
