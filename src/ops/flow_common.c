@@ -144,16 +144,3 @@ void flow_type_union(op_type *acc, const op_type *t, bool first)
     for (int32_t i = 0; i < acc->rank; i++)
         if (!op_dim_same(acc->dims[i], t->dims[i])) acc->dims[i] = op_dim_unknown();
 }
-
-void flow_type_of(const op_tensor *v, op_type *t)
-{
-    op_type_unknown(t);
-    if (v->kind == OP_KIND_TENSOR) {
-        op_type_set_dims(t, v->dtype, v->rank, v->dims);
-        return;
-    }
-    t->kind = v->kind;
-    t->dtype = v->kind == OP_KIND_SEQUENCE || v->kind == OP_KIND_OPTIONAL ? v->dtype : 0;
-    if (v->kind == OP_KIND_OPTIONAL && v->n_items && v->items[0]->kind != OP_KIND_TENSOR)
-        op_type_unknown(t); /* an optional sequence: op_type cannot say so */
-}

@@ -42,8 +42,4 @@ base_status flow_concat(const op_ctx *c, op_tensor *const *items, uint32_t n, ui
  * equal, each dim when certainly the same); `first` makes acc a copy of t. */
 void flow_type_union(op_type *acc, const op_type *t, bool first);
 
-/* The static type of a runtime value (tensors: dtype and dims; sequences
- * and optionals: the element dtype only). */
-void flow_type_of(const op_tensor *v, op_type *t);
-
 #endif
