@@ -224,7 +224,9 @@ base_status rand_infer(op_infer_ctx *ic)
             return op_bad_dtype(ic->d, "input", x->dtype);
         int32_t dt = a->dtype ? (int32_t)a->dtype : x->dtype;
         if (!a->dtype && dt && ic->op->variant != RAND_BERNOULLI && !out_dtype_ok(dt, ic->opset))
-            return op_bad_dtype(ic->d, "output", dt);
+            return base_diag_set(ic->d, BASE_ERR_INVALID,
+                                 "the output would be %s (the input's); set dtype to a float type",
+                                 op_dtype_name(dt));
         *o = *x;
         o->kind = OP_KIND_TENSOR;
         o->dtype = dt;
@@ -335,7 +337,10 @@ base_status rand_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_in, op
     rng_for_node(c, a, &r);
     if (v == RAND_MULTINOMIAL) return multinomial(c, a, x, &r, out);
     int32_t dt = a->dtype ? (int32_t)a->dtype : x->dtype;
-    if (v != RAND_BERNOULLI && !out_dtype_ok(dt, c->opset)) return op_bad_dtype(c->d, "output", dt);
+    if (v != RAND_BERNOULLI && !out_dtype_ok(dt, c->opset))
+        return base_diag_set(c->d, BASE_ERR_INVALID,
+                             "the output would be %s (the input's); set dtype to a float type",
+                             op_dtype_name(dt));
     base_status st = x ? op_output(c, out, 0, dt, x->rank, x->dims)
                        : op_output(c, out, 0, dt, (uint32_t)a->rank, a->shape);
     if (st != BASE_OK) return st;
