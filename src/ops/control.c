@@ -278,8 +278,10 @@ static base_status cf_loop_infer(op_infer_ctx *ic, const cf_attrs *a)
         st = base_diag_set(ic->d, BASE_ERR_INVALID, "cond must be bool, not %s",
                            op_dtype_name(ic->in[1]->dtype));
     if (st != BASE_OK) goto done;
-    op_type_set(&bin[0], IR_DTYPE_INT64, 0);
-    op_type_set(&bin[1], IR_DTYPE_BOOL, 0);
+    /* the iteration number and condition are one-element int64/bool tensors;
+     * their rank is left open, as some exporters declare them [1] */
+    op_type_set(&bin[0], IR_DTYPE_INT64, -1);
+    op_type_set(&bin[1], IR_DTYPE_BOOL, -1);
     for (uint32_t i = 0; i < n_carried; i++) {
         op_type_unknown(&bin[2 + i]);
         if (ic->in[2 + i]) {
