@@ -158,5 +158,35 @@ enum { LIN_REGRESSOR, LIN_CLASSIFIER, LIN_SVM_REGRESSOR, LIN_SVM_CLASSIFIER };
 
 /* ops/ml_map.c */
 enum { MAP_ZIP, MAP_DICT, MAP_CAST };
+/* ops/sequence.c: sequences and optionals. */
+enum {
+    SEQ_EMPTY,
+    SEQ_CONSTRUCT,
+    SEQ_INSERT,
+    SEQ_ERASE,
+    SEQ_AT,
+    SEQ_LENGTH,
+    SEQ_SPLIT,
+    SEQ_CONCAT,
+    OPT_MAKE,
+    OPT_HAS,
+    OPT_GET
+};
+
+/* ops/control.c: operators that run graph attributes. */
+enum { CF_IF, CF_LOOP, CF_SCAN, CF_SEQUENCE_MAP };
+
+/* ops/rnn.c */
+enum { RNN_SIMPLE, RNN_GRU, RNN_LSTM };
+
+/* ops/random.c */
+enum {
+    RAND_NORMAL,
+    RAND_UNIFORM,
+    RAND_NORMAL_LIKE,
+    RAND_UNIFORM_LIKE,
+    RAND_BERNOULLI,
+    RAND_MULTINOMIAL
+};
 
 #endif
