@@ -1,5 +1,8 @@
 /* eliminate_common.c — common subexpressions: identical nodes computed once.
  *
+ * Runs after the fusions: merging two Convs that read the same weight would
+ * give their output two BatchNormalization readers and block both fusions.
+ *
  * Pattern: two nodes of one graph with the same op type, domain and
  * overload, the same input values in the same slots (absent ones included),
  * the same number of outputs and equal attributes (names, types and values;
