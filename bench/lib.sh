@@ -233,6 +233,29 @@ finish() {
 
 size_of() { stat -c %s "$1"; }
 
+# compare_outputs MINE REF ATOL_REL: tests/interop/compare_npy.py on two
+# output folders (max|a-b| <= ATOL_REL * max|b| for every output); prints
+# "ok (rel X)" or "FAIL (rel X)", X = the worst max|a-b| / max|b| over the
+# outputs, and the comparison's lines on stderr when it fails.  Needs ROOT.
+compare_outputs() {
+    local out rc rel
+    out=$(/usr/bin/python3 "$ROOT/tests/interop/compare_npy.py" "$1" "$2" --atol-rel "$3" 2>&1)
+    rc=$?
+    rel=$(printf '%s\n' "$out" | awk -v t="$3" '
+        match($0, /max\|a-b\| [^,]*, bound [^:]*/) {
+            split(substr($0, RSTART, RLENGTH), f, " "); d = f[2]; b = f[4]
+            sub(/,$/, "", d)
+            r = (b > 0) ? d * t / b : (d > 0 ? "inf" : 0)
+            if (r == "inf" || r > w) w = r; seen = 1 }
+        END { if (!seen) print "?"; else if (w == "inf") print "inf"; else printf "%.1e", w }')
+    if [ "$rc" = 0 ]; then
+        echo "ok (rel $rel)"
+    else
+        printf '%s\n' "$out" | sed 's/^/   ! /' | tail -n 5 >&2
+        echo "FAIL (rel $rel)"
+    fi
+}
+
 # cp_cmd DIR: the cp baseline for files on DIR's file system (plain cp; with
 # --reflink=never where cp would make a reflink; CP_FLAGS overrides).
 cp_cmd() {
