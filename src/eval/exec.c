@@ -158,13 +158,17 @@ static base_status densify(ir_model *m, const ir_sparse_tensor *sp, op_tensor **
     bool coords = idx->rank == 2;
     for (int64_t k = 0; k < vals->numel; k++) {
         int64_t flat = 0;
-        if (coords) {
-            for (uint32_t a = 0; a < sp->rank; a++)
-                flat = flat * sp->dims[a] + op_tensor_get_i64(idx, k * (int64_t)sp->rank + a);
+        bool in_range = true;
+        if (coords) { /* each coordinate within its axis, so flat < numel */
+            for (uint32_t a = 0; a < sp->rank && in_range; a++) {
+                int64_t x = op_tensor_get_i64(idx, k * (int64_t)sp->rank + a);
+                in_range = x >= 0 && x < sp->dims[a];
+                if (in_range) flat = flat * sp->dims[a] + x;
+            }
         } else {
             flat = op_tensor_get_i64(idx, k);
         }
-        if (flat < 0 || flat >= t->numel) {
+        if (!in_range || flat < 0 || flat >= t->numel) {
             st = base_diag_set(d, BASE_ERR_INVALID, "sparse index out of range");
             goto done;
         }

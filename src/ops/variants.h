@@ -126,4 +126,7 @@ enum { SHP_RESIZE, SHP_UPSAMPLE };
 /* ops/grid_sample.c: GridSample and AffineGrid share their parser. */
 enum { SHP_GRID_SAMPLE, SHP_AFFINE_GRID };
 
+/* ops/norm.c: LayerNormalization and RMSNormalization share one kernel. */
+enum { NORM_LAYER, NORM_RMS };
+
 #endif
