@@ -39,10 +39,12 @@
 #   -> load + plan (onnxfold) / session creation (onnxruntime) and the run
 #      time (median of the REPEAT runs of a process, then median over the
 #      RUNS processes), ratio of run times (info).
-#   Outputs: onnxfold's output_0.npy is compared with onnxruntime's
-#   (--opt disabled) by tests/interop/compare_npy.py (max|a-b| <= 1e-4 *
-#   max|b|, as tests/scripts/interop_models.sh; the row shows the worst
-#   max|a-b| / max|b|); a mismatch turns the ratio rows into FAIL.
+#   Outputs: onnxfold's output is compared with onnxruntime's (--opt
+#   disabled): max|a-b| / max|b| (tests/interop/compare_npy.py), target
+#   <= 1e-4 as in tests/scripts/interop_models.sh (MISS beyond); beyond 1e-3
+#   the result counts as wrong and the ratio rows turn FAIL (a fast but wrong
+#   run cannot pass).  At 2 threads onnxruntime --opt all against --opt
+#   disabled is shown too, for scale.
 #
 # A command that fails (onnxfold: e.g. an operator not implemented yet) is
 # shown as "n/a (operator Conv missing)" with status FAIL instead of stopping
@@ -154,13 +156,15 @@ for m in $MODELS; do
         prep_oa() { rm -rf "$TMP/oa"; }
         if [ "$T" = 1 ]; then bench_group of od; else bench_group of od oa; fi
 
-        # outputs agree?
-        agree=1 v=skipped
+        # outputs agree?  rel = max|onnxfold - onnxruntime| / max|onnxruntime|:
+        # <= 1e-4 is issue #4's bound (MISS beyond), > 1e-3 means a wrong
+        # result (the speed rows turn FAIL).
+        agree=1 rel=skipped
         if failed of || failed od; then
-            agree=0 v="n/a"
+            agree=0 rel="n/a"
         elif [ "$VERIFY" != 0 ]; then
-            v=$(compare_outputs "$TMP/of" "$TMP/od" 1e-4)
-            case "$v" in ok*) ;; *) agree=0 ;; esac
+            rel=$(rel_error "$TMP/of" "$TMP/od")
+            [ "$(judge "$rel" '<=' 1e-3)" = PASS ] || agree=0
         fi
 
         t_of=$(median_time of); t_od=$(median_time od)
@@ -180,8 +184,15 @@ for m in $MODELS; do
             if failed oa; then agree_a=0; else agree_a=$agree; fi
             judge_ratio "ratio onnxfold / onnxruntime (all)" "$(fig of "$(fig oa "$r2")")" 3 "$agree_a"
         fi
-        row "outputs agree with onnxruntime (1e-4 x max)" "$v" "ok" \
-            "$(case "$v" in ok*) echo PASS ;; FAIL*) echo FAIL ;; *) echo info ;; esac)"
+        case "$rel" in
+            skipped | n/a) st=info ;;
+            FAIL) st=FAIL ;;
+            *) if [ "$agree" = 1 ]; then st=$(judge "$rel" '<=' 1e-4); else st=FAIL; fi ;;
+        esac
+        row "output error vs onnxruntime (max abs diff / max)" "$rel" "<= 1e-4" "$st"
+        if [ "$T" != 1 ] && ! failed oa && ! failed od && [ "$VERIFY" != 0 ]; then
+            row "  onnxruntime all vs disabled, same measure" "$(rel_error "$TMP/oa" "$TMP/od")" "-" info
+        fi
         row "peak RSS onnxfold run (MiB)" "$(fig of "$(mib "$(max_rss of)")")" "-" info
         row "peak RSS onnxruntime disabled (MiB)" "$(fig od "$(mib "$(max_rss od)")")" "-" info
         [ "$T" = 1 ] || row "peak RSS onnxruntime all (MiB)" "$(fig oa "$(mib "$(max_rss oa)")")" "-" info
