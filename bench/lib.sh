@@ -254,3 +254,30 @@ rel_error() {
             if (r > w) w = r; seen = 1 }
         END { if (!seen) print "FAIL"; else printf "%.1e\n", w }'
 }
+
+# cp_cmd DIR: the cp baseline for files on DIR's file system (plain cp; with
+# --reflink=never where cp would make a reflink; CP_FLAGS overrides).
+cp_cmd() {
+    CP=(cp)
+    if [ -n "${CP_FLAGS:-}" ]; then
+        # shellcheck disable=SC2206
+        CP+=($CP_FLAGS)
+    else
+        case "$(stat -f -c %T "$1")" in
+            btrfs | xfs | bcachefs | zfs) CP+=(--reflink=never) ;;
+        esac
+    fi
+}
+
+# gunzip_to SRC.gz DST: decompress once (kept while DST is newer than SRC).
+gunzip_to() {
+    if [ ! -s "$2" ] || [ "$1" -nt "$2" ]; then
+        gunzip -c "$1" >"$2.part" && mv "$2.part" "$2"
+    fi
+}
+
+# machine_note: one line about the machine and its load now.
+machine_note() {
+    echo "$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)," \
+        "load average $(cut -d ' ' -f 1-3 /proc/loadavg), $(uname -sr)"
+}
