@@ -221,10 +221,10 @@ for m in $MODELS; do
         row "in-process run ratio onnxfold / onnxruntime" "$(fig if "$(fig io "$(calc 'a / b' a="$ri" b="$rio")")")" "-" info
     done
     # thread scaling of onnxfold's whole process
-    set -- $THREADS
-    if [ "$#" -ge 2 ]; then
-        a=T_OF_${m}_$1 b=T_OF_${m}_${!#}
-        row "$m onnxfold speed-up ${!#} threads vs $1 (whole process)" \
+    read -ra th <<<"$THREADS"
+    if [ "${#th[@]}" -ge 2 ]; then
+        a=T_OF_${m}_${th[0]} b=T_OF_${m}_${th[-1]}
+        row "$m onnxfold speed-up ${th[-1]} threads vs ${th[0]} (whole process)" \
             "$(calc 'a / b' a="${!a:-n/a}" b="${!b:-n/a}")" "-" info
     fi
 done

@@ -25,7 +25,7 @@
 # Variables read: RUNS (default 5), KEEP_TMP (1 keeps TMP), BENCH_TMP_PARENT.
 
 # The CMD_* arrays and prep_* functions are used indirectly (by name).
-# shellcheck disable=SC2034,SC2317
+# shellcheck shell=bash disable=SC2034,SC2317
 
 export LC_ALL=C
 RUNS=${RUNS:-5}
@@ -99,16 +99,16 @@ run_once() {
 # A, B, ... in turn.  A command whose warm-up failed is not run again: its
 # res file keeps the failed warm-up line so failed/why_failed see it.
 bench_group() {
-    local n i ok=()
+    local n i live=()
     for n in "$@"; do
         rm -f "$TMP/res.$n" "$TMP/out.$n"
         if run_once "$n"; then
-            ok+=("$n")
+            live+=("$n")
             rm -f "$TMP/res.$n" "$TMP/out.$n"   # warm-up is not counted
         fi
     done
     for ((i = 1; i <= RUNS; i++)); do
-        for n in "${ok[@]}"; do run_once "$n"; done
+        for n in "${live[@]}"; do run_once "$n"; done
     done
     return 0
 }
