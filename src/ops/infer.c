@@ -139,6 +139,12 @@ static base_status conflict(inf_ctx *c, const ir_node *n, const ir_value *v, con
 /* r = declared (a) merged with inferred (b); false on a contradiction. */
 static bool merge(const op_type *a, const op_type *b, op_type *r, const char **what)
 {
+    /* Nothing inferred (an operator that cannot describe its result, e.g.
+     * an optional holding a sequence): the declared type stands whole. */
+    if (b->kind == OP_KIND_TENSOR && !b->dtype && b->rank < 0) {
+        *r = *a;
+        return true;
+    }
     *r = *b;
     if (a->kind != b->kind && a->dtype && b->dtype) {
         *what = "kind";

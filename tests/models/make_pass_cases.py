@@ -207,5 +207,28 @@ save('expand_blowup.onnx', [helper.make_node('Expand', ['one', 'big'], ['e']),
      [nh.from_array(np.array([1.0], np.float32), 'one'),
       nh.from_array(np.array([1024, 1024, 32], np.int64), 'big')], [X], [vi('y', [2, 3, 4])],
      'Expand', 1)
+
+# ---- eliminate-common: repeated Shape/Gather chains computed once; random ops and outputs kept
+XS2 = vi('x', ['batch', 3, 4])
+save('cse_shape_twice.onnx',
+     [helper.make_node('Shape', ['x'], ['s1']), helper.make_node('Shape', ['x'], ['s2']),
+      helper.make_node('Gather', ['s1', 'i'], ['g1'], axis=0),
+      helper.make_node('Gather', ['s2', 'i'], ['g2'], axis=0),
+      helper.make_node('Add', ['g1', 'g2'], ['y'])],
+     [nh.from_array(np.array(0, np.int64), 'i')], [XS2], [vi('y', [], TensorProto.INT64)],
+     'Shape', 1)
+save('cse_relu_twice.onnx', [helper.make_node('Relu', ['x'], ['a']), helper.make_node('Relu', ['x'], ['b']),
+                             helper.make_node('Add', ['a', 'b'], ['y'])], [], [X],
+     [vi('y', [2, 3, 4])], 'Relu', 1)
+save('cse_different_attrs.onnx', [helper.make_node('LeakyRelu', ['x'], ['a'], alpha=0.1),
+                                  helper.make_node('LeakyRelu', ['x'], ['b'], alpha=0.2),
+                                  helper.make_node('Add', ['a', 'b'], ['y'])], [], [X],
+     [vi('y', [2, 3, 4])], 'LeakyRelu', 2)
+save('cse_both_outputs.onnx', [helper.make_node('Relu', ['x'], ['a']), helper.make_node('Relu', ['x'], ['b'])],
+     [], [X], [vi('a', [2, 3, 4]), vi('b', [2, 3, 4])], 'Relu', 2)
+save('cse_random_kept.onnx', [helper.make_node('RandomUniformLike', ['x'], ['a'], seed=1.0),
+                              helper.make_node('RandomUniformLike', ['x'], ['b'], seed=1.0),
+                              helper.make_node('Add', ['a', 'b'], ['y'])], [], [X],
+     [vi('y', [2, 3, 4])], 'RandomUniformLike', 2, random=True)
 open(os.path.join(out, 'cases.txt'), 'w').write('\n'.join(cases) + '\n')
 print('ok', len(cases))
