@@ -255,6 +255,18 @@ rel_error() {
         END { if (!seen) print "FAIL"; else printf "%.1e\n", w }'
 }
 
+# interop_bound DISABLED BASIC: the agreement bound of
+# tests/scripts/interop_models.sh, from onnxruntime's outputs on one input
+# without optimizations (DISABLED) and at the basic level (BASIC):
+# max(1e-4, 2 x onnxruntime's own disagreement), the disagreement measured as
+# rel_error does; printed as "2.2e-04" (1e-4 when BASIC cannot be compared).
+interop_bound() {
+    local noise
+    noise=$(rel_error "$2" "$1" 2>/dev/null)
+    awk -v n="$noise" 'BEGIN { b = 1e-4; if (n ~ /^[0-9.]+(e[-+]?[0-9]+)?$/ && 2 * n > b) b = 2 * n
+                               printf "%.1e\n", b }'
+}
+
 # cp_cmd DIR: the cp baseline for files on DIR's file system (plain cp; with
 # --reflink=never where cp would make a reflink; CP_FLAGS overrides).
 cp_cmd() {
