@@ -250,7 +250,11 @@ if [ "${SKIP_BIG:-0}" != 1 ]; then
         need=$(((dsz + msz) * 3))
         avail=$(($(df -P -k "$OUTDIR" | awk 'NR == 2 { print $4 }') * 1024))
         row "external data size (GiB)" "$(calc 's / 1073741824' s="$dsz")" "-" info
-        row "generation time (s)" "$(calc 'e - s' e="$e" s="$s")" "-" info
+        if grep -q ' exists ' "$TMP/gen_big.log"; then
+            row "generation time (s)" "n/a (kept from an earlier run)" "-" info
+        else
+            row "generation time (s)" "$(calc 'e - s' e="$e" s="$s")" "-" info
+        fi
         row "disk needed at peak: input + cp + output (GiB)" "$(calc 'n / 1073741824' n="$need")" "-" info
     fi
     if [ "$gen_ok" != 1 ]; then
