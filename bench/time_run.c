@@ -135,8 +135,8 @@ int main(int argc, char **argv)
     if (!sorted) return fail("out of memory", NULL);
     memcpy(sorted, runs, repeat * sizeof *sorted);
     qsort(sorted, repeat, sizeof *sorted, cmp_double);
-    double med = repeat % 2 ? sorted[repeat / 2]
-                            : (sorted[repeat / 2 - 1] + sorted[repeat / 2]) / 2;
+    double med =
+        repeat % 2 ? sorted[repeat / 2] : (sorted[repeat / 2 - 1] + sorted[repeat / 2]) / 2;
 
     printf("{\"model\": \"%s\", \"threads\": %lu, \"repeat\": %lu, \"load_ms\": %.3f, "
            "\"plan_ms\": %.3f, \"create_ms\": %.3f, \"inputs_ms\": %.3f, \"run_ms\": %.3f, "

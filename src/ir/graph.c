@@ -38,6 +38,8 @@ void ir_model_free(ir_model *m)
         if (f->map) munmap((void *)f->map, (size_t)f->size);
     }
     free(m->ext_files);
+    for (uint32_t i = 0; i < m->n_blocks; i++) free(m->blocks[i]);
+    free(m->blocks);
     free(m->base_dir);
     if (m->src_map) munmap((void *)m->src_map, m->src_size);
     if (m->src_fd >= 0) close(m->src_fd);
@@ -45,6 +47,22 @@ void ir_model_free(ir_model *m)
     base_arena_free(&m->arena);
     base_arena_free(&m->data_arena);
     free(m);
+}
+
+base_status ir_model_adopt(ir_model *m, void *block)
+{
+    if (m->n_blocks == m->cap_blocks) {
+        uint32_t cap = m->cap_blocks ? m->cap_blocks * 2 : 16;
+        void **a = realloc(m->blocks, cap * sizeof *a);
+        if (!a) {
+            free(block);
+            return BASE_ERR_NOMEM;
+        }
+        m->blocks = a;
+        m->cap_blocks = cap;
+    }
+    m->blocks[m->n_blocks++] = block;
+    return BASE_OK;
 }
 
 void *ir_alloc(ir_model *m, size_t size)

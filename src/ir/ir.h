@@ -424,6 +424,8 @@ struct ir_model {
     int src_fd;      /* that file, open for file-to-file copies; -1 if none */
     bool has_src_id; /* the model file's identity, so saving never overwrites it */
     uint64_t src_dev, src_ino;
+    uint32_t n_blocks, cap_blocks;
+    void **blocks; /* malloc'ed payloads the model adopted (ir_model_adopt), freed with it */
     uint32_t n_ext_files, cap_ext_files;
     ir_ext_file *ext_files; /* malloc'ed */
 };
@@ -433,6 +435,9 @@ struct ir_model {
 ir_model *ir_model_new(void);
 void ir_model_free(ir_model *m);
 ir_graph *ir_graph_new(ir_model *m, ir_graph *parent, ir_node *owner);
+/* The model takes a malloc'ed block (a computed payload) and frees it with
+ * itself: no copy into the arena. On failure the block is freed. */
+base_status ir_model_adopt(ir_model *m, void *block) BASE_MUST_CHECK;
 /* Arena helpers bound to the model; NULL when out of memory. */
 void *ir_alloc(ir_model *m, size_t size);
 const char *ir_strdup(ir_model *m, const char *s);

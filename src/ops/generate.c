@@ -380,7 +380,7 @@ base_status constantofshape_infer(op_infer_ctx *ic)
     const op_tensor *v = ic->value[0];
     if (v) {
         int64_t dims[OP_MAX_RANK];
-        uint32_t rank;
+        uint32_t rank = 0;
         base_status st = read_shape(ic->d, v, dims, &rank);
         if (st != BASE_OK) return st;
         op_type_set_dims(&ic->out[0], a->dtype, rank, dims);
@@ -400,7 +400,7 @@ base_status constantofshape_kernel(const op_ctx *c, op_tensor *const *in, uint32
     (void)n_out;
     const cos_attrs *a = c->attrs;
     int64_t dims[OP_MAX_RANK];
-    uint32_t rank;
+    uint32_t rank = 0;
     base_status st = read_shape(c->d, in[0], dims, &rank);
     if (st == BASE_OK) st = op_output(c, out, 0, a->dtype, rank, dims);
     if (st != BASE_OK) return st;
