@@ -189,8 +189,10 @@ typedef struct ir_sparse_tensor {
 base_status ir_tensor_numel(const ir_tensor *t, int64_t *numel, base_diag *d) BASE_MUST_CHECK;
 /* Bytes the payload takes in raw (packed little-endian) form; not for strings. */
 base_status ir_tensor_raw_size(const ir_tensor *t, uint64_t *bytes, base_diag *d) BASE_MUST_CHECK;
-/* Checks that the payload agrees with dims and data_type (lengths, known dtype,
- * external range inside its file). Names the tensor in the diagnostic. */
+/* Checks that the payload agrees with dims and data_type (known dtype, field
+ * lengths; for an external tensor, the length of its range). That the range
+ * lies inside its file is checked when external data is resolved at load
+ * (proto/external.c). Names the tensor in the diagnostic. */
 base_status ir_tensor_validate(const ir_model *m, const ir_tensor *t, base_diag *d) BASE_MUST_CHECK;
 /* Checks a sparse tensor whose parts passed ir_tensor_validate: dims not
  * negative, values present and of rank 1 ([NNZ]), indices (absent only when

@@ -639,8 +639,9 @@ static base_status sniff(const uint8_t *p, size_t n, const char *label, base_dia
     return BASE_OK;
 }
 
-/* Loads from bytes; when `release` is given, the file it maps is unmapped as
- * soon as protobuf-c has copied what it needs, before conversion. */
+/* Loads from bytes; `release` is the mapped file they come from, if any. When
+ * payloads were stubbed, the model takes the mapping over (its tensors point
+ * into it); otherwise it is unmapped as soon as protobuf-c has unpacked. */
 static base_status load_impl(const void *data, size_t size, const char *base_dir, const char *label,
                              base_file_map *release, ir_model **out, base_diag *d)
 {
