@@ -71,6 +71,14 @@ static const char *str(load_ctx *c, const char *s)
     return q;
 }
 
+static const char *intern(load_ctx *c, const char *s)
+{
+    if (!s) return NULL;
+    const char *q = ir_intern(c->m, s);
+    if (!q) oom(c);
+    return q;
+}
+
 static void *arr(load_ctx *c, size_t n, size_t size)
 {
     if (n == 0) return NULL;
@@ -182,6 +190,14 @@ static int64_t *conv_i64s(load_ctx *c, size_t n, const int64_t *v)
 
 /* ---- tensors and types ------------------------------------------------------ */
 
+/* Whether a tensor has any field kept in ir_tensor_aux. */
+static bool tensor_has_aux(const Onnx__TensorProto *p)
+{
+    return p->doc_string || p->has_data_location || p->n_float_data || p->n_int32_data ||
+           p->n_string_data || p->n_int64_data || p->n_double_data || p->n_uint64_data ||
+           p->n_external_data || p->n_metadata_props || p->segment || p->base.n_unknown_fields;
+}
+
 static ir_tensor *conv_tensor(load_ctx *c, const Onnx__TensorProto *p)
 {
     ir_tensor *t = ir_alloc(c->m, sizeof *t);
@@ -190,7 +206,6 @@ static ir_tensor *conv_tensor(load_ctx *c, const Onnx__TensorProto *p)
         return NULL;
     }
     t->name = str(c, p->name);
-    t->doc_string = str(c, p->doc_string);
     t->has_data_type = p->has_data_type;
     t->data_type = p->data_type;
     t->rank = (uint32_t)p->n_dims;
@@ -207,25 +222,32 @@ static ir_tensor *conv_tensor(load_ctx *c, const Onnx__TensorProto *p)
     } else {
         t->raw_data = (ir_bytes){p->raw_data.len, keep(c, p->raw_data.data, p->raw_data.len)};
     }
-    t->n_float_data = p->n_float_data;
-    t->float_data = keep(c, p->float_data, p->n_float_data * sizeof(float));
-    t->n_int32_data = p->n_int32_data;
-    t->int32_data = keep(c, p->int32_data, p->n_int32_data * sizeof(int32_t));
-    t->n_string_data = p->n_string_data;
-    t->string_data = conv_bytes_list(c, p->n_string_data, p->string_data);
-    t->n_int64_data = p->n_int64_data;
-    t->int64_data = keep(c, p->int64_data, p->n_int64_data * sizeof(int64_t));
-    t->n_double_data = p->n_double_data;
-    t->double_data = keep(c, p->double_data, p->n_double_data * sizeof(double));
-    t->n_uint64_data = p->n_uint64_data;
-    t->uint64_data = keep(c, p->uint64_data, p->n_uint64_data * sizeof(uint64_t));
-    t->has_data_location = p->has_data_location;
-    t->data_location = (int32_t)p->data_location;
-    conv_props(c, p->n_external_data, p->external_data, &t->external_data);
-    conv_props(c, p->n_metadata_props, p->metadata_props, &t->metadata);
+    if (!tensor_has_aux(p)) return t;
+    ir_tensor_aux *x = ir_tensor_aux_mut(c->m, t);
+    if (!x) {
+        oom(c);
+        return t;
+    }
+    x->doc_string = str(c, p->doc_string);
+    x->n_float_data = p->n_float_data;
+    x->float_data = keep(c, p->float_data, p->n_float_data * sizeof(float));
+    x->n_int32_data = p->n_int32_data;
+    x->int32_data = keep(c, p->int32_data, p->n_int32_data * sizeof(int32_t));
+    x->n_string_data = p->n_string_data;
+    x->string_data = conv_bytes_list(c, p->n_string_data, p->string_data);
+    x->n_int64_data = p->n_int64_data;
+    x->int64_data = keep(c, p->int64_data, p->n_int64_data * sizeof(int64_t));
+    x->n_double_data = p->n_double_data;
+    x->double_data = keep(c, p->double_data, p->n_double_data * sizeof(double));
+    x->n_uint64_data = p->n_uint64_data;
+    x->uint64_data = keep(c, p->uint64_data, p->n_uint64_data * sizeof(uint64_t));
+    x->has_data_location = p->has_data_location;
+    x->data_location = (int32_t)p->data_location;
+    conv_props(c, p->n_external_data, p->external_data, &x->external_data);
+    conv_props(c, p->n_metadata_props, p->metadata_props, &x->metadata);
     ProtobufCMessage *seg = (ProtobufCMessage *)p->segment;
     opaque_list ol = {3, seg ? 1u : 0u, &seg};
-    conv_extras(c, &p->base, &ol, 1, &t->extras);
+    conv_extras(c, &p->base, &ol, 1, &x->extras);
     return t;
 }
 
@@ -325,9 +347,16 @@ static ir_value_info conv_vi_fields(load_ctx *c, const Onnx__ValueInfoProto *p)
     ir_value_info vi = {0};
     vi.name = str(c, p->name);
     vi.type = p->type ? conv_type(c, p->type) : NULL;
-    vi.doc_string = str(c, p->doc_string);
-    conv_props(c, p->n_metadata_props, p->metadata_props, &vi.metadata);
-    extras(c, &p->base, &vi.extras);
+    if (p->doc_string || p->n_metadata_props || p->base.n_unknown_fields) {
+        ir_value_info_aux *x = ir_value_info_aux_mut(c->m, &vi);
+        if (!x) {
+            oom(c);
+            return vi;
+        }
+        x->doc_string = str(c, p->doc_string);
+        conv_props(c, p->n_metadata_props, p->metadata_props, &x->metadata);
+        extras(c, &p->base, &x->extras);
+    }
     return vi;
 }
 
@@ -352,12 +381,23 @@ static ir_graph *conv_subgraph(load_ctx *c, const Onnx__GraphProto *p, ir_graph 
     return g;
 }
 
+/* Counts of repeated fields, which the IR keeps in 32 bits (a model of
+ * 2 GiB cannot hold more entries). */
+static uint32_t count32(load_ctx *c, size_t n)
+{
+    if (n > UINT32_MAX) {
+        if (!c->failed) base_diag_set(c->d, BASE_ERR_LIMIT, "a list holds more than 2^32 entries");
+        c->failed = true;
+        return 0;
+    }
+    return (uint32_t)n;
+}
+
 static void conv_attr(load_ctx *c, const Onnx__AttributeProto *p, ir_graph *g, ir_node *owner,
                       ir_attr *a)
 {
-    a->name = str(c, p->name);
+    a->name = intern(c, p->name);
     a->ref_attr_name = str(c, p->ref_attr_name);
-    a->doc_string = str(c, p->doc_string);
     a->has_type = p->has_type;
     a->type = (int32_t)p->type;
     a->has_f = p->has_f;
@@ -370,29 +410,37 @@ static void conv_attr(load_ctx *c, const Onnx__AttributeProto *p, ir_graph *g, i
     a->g = p->g ? conv_subgraph(c, p->g, g, owner) : NULL;
     a->sparse_tensor = p->sparse_tensor ? conv_sparse(c, p->sparse_tensor) : NULL;
     a->tp = p->tp ? conv_type(c, p->tp) : NULL;
-    a->n_floats = p->n_floats;
-    a->floats = (float *)keep(c, p->floats, p->n_floats * sizeof(float));
-    a->n_ints = p->n_ints;
-    a->ints = conv_i64s(c, p->n_ints, p->ints);
-    a->n_strings = p->n_strings;
-    a->strings = conv_bytes_list(c, p->n_strings, p->strings);
-    a->n_tensors = p->n_tensors;
-    a->tensors = arr(c, p->n_tensors, sizeof *a->tensors);
-    for (size_t i = 0; a->tensors && i < p->n_tensors; i++)
+    a->n_floats = count32(c, p->n_floats);
+    a->floats = (float *)keep(c, p->floats, a->n_floats * sizeof(float));
+    a->n_ints = count32(c, p->n_ints);
+    a->ints = conv_i64s(c, a->n_ints, p->ints);
+    a->n_strings = count32(c, p->n_strings);
+    a->strings = conv_bytes_list(c, a->n_strings, p->strings);
+    a->n_tensors = count32(c, p->n_tensors);
+    a->tensors = arr(c, a->n_tensors, sizeof *a->tensors);
+    for (size_t i = 0; a->tensors && i < a->n_tensors; i++)
         a->tensors[i] = conv_tensor(c, p->tensors[i]);
-    a->n_graphs = p->n_graphs;
-    a->graphs = arr(c, p->n_graphs, sizeof *a->graphs);
-    for (size_t i = 0; a->graphs && i < p->n_graphs; i++)
+    a->n_graphs = count32(c, p->n_graphs);
+    a->graphs = arr(c, a->n_graphs, sizeof *a->graphs);
+    for (size_t i = 0; a->graphs && i < a->n_graphs; i++)
         a->graphs[i] = conv_subgraph(c, p->graphs[i], g, owner);
-    a->n_sparse_tensors = p->n_sparse_tensors;
-    a->sparse_tensors = arr(c, p->n_sparse_tensors, sizeof *a->sparse_tensors);
-    for (size_t i = 0; a->sparse_tensors && i < p->n_sparse_tensors; i++)
-        a->sparse_tensors[i] = conv_sparse(c, p->sparse_tensors[i]);
-    a->n_type_protos = p->n_type_protos;
-    a->type_protos = arr(c, p->n_type_protos, sizeof *a->type_protos);
-    for (size_t i = 0; a->type_protos && i < p->n_type_protos; i++)
-        a->type_protos[i] = conv_type(c, p->type_protos[i]);
-    extras(c, &p->base, &a->extras);
+    if (!p->doc_string && !p->n_sparse_tensors && !p->n_type_protos && !p->base.n_unknown_fields)
+        return;
+    ir_attr_aux *x = ir_attr_aux_mut(c->m, a);
+    if (!x) {
+        oom(c);
+        return;
+    }
+    x->doc_string = str(c, p->doc_string);
+    x->n_sparse_tensors = count32(c, p->n_sparse_tensors);
+    x->sparse_tensors = arr(c, x->n_sparse_tensors, sizeof *x->sparse_tensors);
+    for (size_t i = 0; x->sparse_tensors && i < x->n_sparse_tensors; i++)
+        x->sparse_tensors[i] = conv_sparse(c, p->sparse_tensors[i]);
+    x->n_type_protos = count32(c, p->n_type_protos);
+    x->type_protos = arr(c, x->n_type_protos, sizeof *x->type_protos);
+    for (size_t i = 0; x->type_protos && i < x->n_type_protos; i++)
+        x->type_protos[i] = conv_type(c, p->type_protos[i]);
+    extras(c, &p->base, &x->extras);
 }
 
 static ir_attr *conv_attrs(load_ctx *c, size_t n, Onnx__AttributeProto *const *p, ir_graph *g,
@@ -415,14 +463,22 @@ static ir_node **define_nodes(load_ctx *c, size_t n, Onnx__NodeProto *const *pn,
             return NULL;
         }
         node->name = str(c, p->name);
-        node->op_type = str(c, p->op_type);
-        node->domain = str(c, p->domain);
-        node->overload = str(c, p->overload);
-        node->doc_string = str(c, p->doc_string);
-        conv_props(c, p->n_metadata_props, p->metadata_props, &node->metadata);
-        opaque_list ol = {10, p->n_device_configurations,
-                          (ProtobufCMessage *const *)p->device_configurations};
-        conv_extras(c, &p->base, &ol, 1, &node->extras);
+        node->op_type = intern(c, p->op_type);
+        node->domain = intern(c, p->domain);
+        if (p->overload || p->doc_string || p->n_metadata_props || p->n_device_configurations ||
+            p->base.n_unknown_fields) {
+            ir_node_aux *x = ir_node_aux_mut(c->m, node);
+            if (!x) {
+                oom(c);
+                return NULL;
+            }
+            x->overload = intern(c, p->overload);
+            x->doc_string = str(c, p->doc_string);
+            conv_props(c, p->n_metadata_props, p->metadata_props, &x->metadata);
+            opaque_list ol = {10, p->n_device_configurations,
+                              (ProtobufCMessage *const *)p->device_configurations};
+            conv_extras(c, &p->base, &ol, 1, &x->extras);
+        }
         for (size_t k = 0; k < p->n_output; k++) {
             if (!p->output[k][0]) continue;
             ir_value *v = ir_graph_define(g, p->output[k]);
@@ -828,15 +884,19 @@ static pb_value *conv_value(load_ctx *c, pb_value_kind kind, const ProtobufCMess
         k->data_type = p->key_type;
         k->rank = 1;
         k->dims = arr(c, 1, sizeof *k->dims);
-        if (!k->dims) break;
+        ir_tensor_aux *x = ir_tensor_aux_mut(c->m, k);
+        if (!k->dims || !x) {
+            oom(c);
+            break;
+        }
         if (p->key_type == IR_DTYPE_STRING) {
             k->dims[0] = (int64_t)p->n_string_keys;
-            k->n_string_data = p->n_string_keys;
-            k->string_data = conv_bytes_list(c, p->n_string_keys, p->string_keys);
+            x->n_string_data = p->n_string_keys;
+            x->string_data = conv_bytes_list(c, p->n_string_keys, p->string_keys);
         } else {
             k->dims[0] = (int64_t)p->n_keys;
-            k->n_int64_data = p->n_keys;
-            k->int64_data = conv_i64s(c, p->n_keys, p->keys);
+            x->n_int64_data = p->n_keys;
+            x->int64_data = conv_i64s(c, p->n_keys, p->keys);
         }
         v->keys = k;
         v->values = p->values ? conv_sequence(c, p->values) : new_value(c, PB_VALUE_SEQUENCE);
@@ -871,7 +931,8 @@ static base_status check_value(ir_model *m, const pb_value *v, base_diag *d)
                               v->sparse ? v->sparse->indices : NULL};
     for (int i = 0; i < 3; i++) {
         if (!ts[i]) continue;
-        if (ts[i]->has_data_location && ts[i]->data_location == 1)
+        const ir_tensor_aux *x = ir_tensor_aux_of(ts[i]);
+        if (x->has_data_location && x->data_location == 1)
             return base_diag_set(d, BASE_ERR_UNSUPPORTED,
                                  "external data is not supported in a value file");
         base_status st = ir_tensor_validate(m, ts[i], d);

@@ -188,11 +188,12 @@ static bool data_append(save_ctx *c, const ir_tensor *t, uint64_t size, uint64_t
     *offset = c->data_offset;
     uint64_t src_off;
     int src;
-    if (t->is_external && (src = ext_source(c, t->ext.file)) >= 0) {
-        base_outfile_copy_from(&c->data_out, src, t->ext.offset, size);
+    const ir_external_ref *e = &ir_tensor_aux_of(t)->ext;
+    if (t->is_external && (src = ext_source(c, e->file)) >= 0) {
+        base_outfile_copy_from(&c->data_out, src, e->offset, size);
     } else if (t->is_external) {
-        const ir_ext_file *f = &c->m->ext_files[t->ext.file];
-        base_outfile_write(&c->data_out, f->map + t->ext.offset, (size_t)size);
+        const ir_ext_file *f = &c->m->ext_files[e->file];
+        base_outfile_write(&c->data_out, f->map + e->offset, (size_t)size);
     } else {
         ir_bytes b;
         base_status st = ir_tensor_bytes(c->m, t, &b, c->d);
@@ -229,16 +230,16 @@ static void make_external(save_ctx *c, const ir_tensor *t, Onnx__TensorProto *p,
     p->has_data_location = true;
     p->data_location = ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
     /* location, offset, length first, then any other keys the tensor had. */
-    size_t n = 3;
-    for (uint32_t i = 0; i < t->external_data.n; i++) n++;
+    const ir_props *keys = &ir_tensor_aux_of(t)->external_data;
+    size_t n = 3 + keys->n;
     Onnx__StringStringEntryProto **e = alloc(c, n, sizeof *e);
     if (!e) return;
     size_t k = 0;
     e[k++] = prop(c, "location", c->data_location, NULL);
     e[k++] = prop(c, "offset", u64_string(c, off), NULL);
     e[k++] = prop(c, "length", u64_string(c, size), NULL);
-    for (uint32_t i = 0; i < t->external_data.n; i++) {
-        const ir_prop *q = &t->external_data.items[i];
+    for (uint32_t i = 0; i < keys->n; i++) {
+        const ir_prop *q = &keys->items[i];
         const char *key = q->key ? q->key : "";
         if (!strcmp(key, "location") || !strcmp(key, "offset") || !strcmp(key, "length") ||
             !strcmp(key, "checksum"))
@@ -277,26 +278,27 @@ static Onnx__TensorProto *tensor(save_ctx *c, const ir_tensor *t)
     p->has_data_type = t->has_data_type;
     p->data_type = t->data_type;
     p->name = s(t->name);
-    p->doc_string = s(t->doc_string);
     p->has_raw_data = t->has_raw_data;
     p->raw_data = (ProtobufCBinaryData){t->raw_data.len, (uint8_t *)t->raw_data.data};
-    p->n_float_data = t->n_float_data;
-    p->float_data = (float *)t->float_data;
-    p->n_int32_data = t->n_int32_data;
-    p->int32_data = (int32_t *)t->int32_data;
-    p->n_string_data = t->n_string_data;
-    p->string_data = bytes_list(c, t->n_string_data, t->string_data);
-    p->n_int64_data = t->n_int64_data;
-    p->int64_data = (int64_t *)t->int64_data;
-    p->n_double_data = t->n_double_data;
-    p->double_data = (double *)t->double_data;
-    p->n_uint64_data = t->n_uint64_data;
-    p->uint64_data = (uint64_t *)t->uint64_data;
-    p->has_data_location = t->has_data_location;
-    p->data_location = (Onnx__TensorProto__DataLocation)t->data_location;
-    p->external_data = props(c, &t->external_data, &p->n_external_data);
-    p->metadata_props = props(c, &t->metadata, &p->n_metadata_props);
-    set_extras(c, &p->base, &t->extras);
+    const ir_tensor_aux *x = ir_tensor_aux_of(t);
+    p->doc_string = s(x->doc_string);
+    p->n_float_data = x->n_float_data;
+    p->float_data = (float *)x->float_data;
+    p->n_int32_data = x->n_int32_data;
+    p->int32_data = (int32_t *)x->int32_data;
+    p->n_string_data = x->n_string_data;
+    p->string_data = bytes_list(c, x->n_string_data, x->string_data);
+    p->n_int64_data = x->n_int64_data;
+    p->int64_data = (int64_t *)x->int64_data;
+    p->n_double_data = x->n_double_data;
+    p->double_data = (double *)x->double_data;
+    p->n_uint64_data = x->n_uint64_data;
+    p->uint64_data = (uint64_t *)x->uint64_data;
+    p->has_data_location = x->has_data_location;
+    p->data_location = (Onnx__TensorProto__DataLocation)x->data_location;
+    p->external_data = props(c, &x->external_data, &p->n_external_data);
+    p->metadata_props = props(c, &x->metadata, &p->n_metadata_props);
+    set_extras(c, &p->base, &x->extras);
 
     if (t->data_type == IR_DTYPE_STRING || c->failed) return p;
     uint64_t size;
@@ -459,9 +461,10 @@ static Onnx__ValueInfoProto **value_infos(save_ctx *c, const ir_value_infos *l, 
         onnx__value_info_proto__init(p);
         p->name = s(vi_name(vi));
         p->type = vi->type ? type(c, vi->type) : NULL;
-        p->doc_string = s(vi->doc_string);
-        p->metadata_props = props(c, &vi->metadata, &p->n_metadata_props);
-        set_extras(c, &p->base, &vi->extras);
+        const ir_value_info_aux *x = ir_value_info_aux_of(vi);
+        p->doc_string = s(x->doc_string);
+        p->metadata_props = props(c, &x->metadata, &p->n_metadata_props);
+        set_extras(c, &p->base, &x->extras);
         out[i] = p;
     }
     return out;
@@ -485,9 +488,10 @@ static Onnx__AttributeProto *attr(save_ctx *c, const ir_attr *a)
     Onnx__AttributeProto *p = alloc(c, 1, sizeof *p);
     if (!p) return NULL;
     onnx__attribute_proto__init(p);
+    const ir_attr_aux *x = ir_attr_aux_of(a);
     p->name = s(a->name);
     p->ref_attr_name = s(a->ref_attr_name);
-    p->doc_string = s(a->doc_string);
+    p->doc_string = s(x->doc_string);
     p->has_type = a->has_type;
     p->type = (Onnx__AttributeProto__AttributeType)a->type;
     p->has_f = a->has_f;
@@ -513,15 +517,15 @@ static Onnx__AttributeProto *attr(save_ctx *c, const ir_attr *a)
     p->n_graphs = a->n_graphs;
     p->graphs = alloc(c, a->n_graphs, sizeof *p->graphs);
     for (size_t i = 0; p->graphs && i < a->n_graphs; i++) p->graphs[i] = graph(c, a->graphs[i]);
-    p->n_sparse_tensors = a->n_sparse_tensors;
-    p->sparse_tensors = alloc(c, a->n_sparse_tensors, sizeof *p->sparse_tensors);
-    for (size_t i = 0; p->sparse_tensors && i < a->n_sparse_tensors; i++)
-        p->sparse_tensors[i] = sparse(c, a->sparse_tensors[i]);
-    p->n_type_protos = a->n_type_protos;
-    p->type_protos = alloc(c, a->n_type_protos, sizeof *p->type_protos);
-    for (size_t i = 0; p->type_protos && i < a->n_type_protos; i++)
-        p->type_protos[i] = type(c, a->type_protos[i]);
-    set_extras(c, &p->base, &a->extras);
+    p->n_sparse_tensors = x->n_sparse_tensors;
+    p->sparse_tensors = alloc(c, x->n_sparse_tensors, sizeof *p->sparse_tensors);
+    for (size_t i = 0; p->sparse_tensors && i < x->n_sparse_tensors; i++)
+        p->sparse_tensors[i] = sparse(c, x->sparse_tensors[i]);
+    p->n_type_protos = x->n_type_protos;
+    p->type_protos = alloc(c, x->n_type_protos, sizeof *p->type_protos);
+    for (size_t i = 0; p->type_protos && i < x->n_type_protos; i++)
+        p->type_protos[i] = type(c, x->type_protos[i]);
+    set_extras(c, &p->base, &x->extras);
     return p;
 }
 
@@ -556,14 +560,15 @@ static Onnx__NodeProto **nodes(save_ctx *c, const ir_graph *g, size_t *n)
         p->output = alloc(c, k->n_outputs, sizeof *p->output);
         for (uint32_t j = 0; p->output && j < k->n_outputs; j++)
             p->output[j] = value_name(k->outputs[j]);
+        const ir_node_aux *x = ir_node_aux_of(k);
         p->name = s(k->name);
         p->op_type = s(k->op_type);
         p->domain = s(k->domain);
-        p->overload = s(k->overload);
-        p->doc_string = s(k->doc_string);
+        p->overload = s(x->overload);
+        p->doc_string = s(x->doc_string);
         p->attribute = attrs(c, k->attrs, k->n_attrs, &p->n_attribute);
-        p->metadata_props = props(c, &k->metadata, &p->n_metadata_props);
-        set_extras(c, &p->base, &k->extras);
+        p->metadata_props = props(c, &x->metadata, &p->n_metadata_props);
+        set_extras(c, &p->base, &x->extras);
         out[i] = p;
     }
     BASE_ASSERT(!out || i == g->n_nodes);
@@ -918,8 +923,9 @@ static ProtobufCMessage *value_msg(save_ctx *c, const pb_value *v)
         p->has_key_type = true;
         p->key_type = v->key_type;
         if (v->keys && v->key_type == IR_DTYPE_STRING) {
-            p->n_string_keys = v->keys->n_string_data;
-            p->string_keys = bytes_list(c, v->keys->n_string_data, v->keys->string_data);
+            const ir_tensor_aux *x = ir_tensor_aux_of(v->keys);
+            p->n_string_keys = x->n_string_data;
+            p->string_keys = bytes_list(c, x->n_string_data, x->string_data);
         } else if (v->keys) {
             ir_bytes b;
             base_status st = ir_tensor_bytes(c->m, v->keys, &b, c->d);

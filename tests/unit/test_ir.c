@@ -264,10 +264,11 @@ static ir_attr *tensor_attrs(ir_model *m, const char *where, ir_graph *g, uint32
     }
     snprintf(buf, sizeof buf, "%s/sparse", where);
     a[0].sparse_tensor = named_sparse(m, buf);
-    a[0].n_sparse_tensors = 1;
-    a[0].sparse_tensors = ir_alloc(m, sizeof *a[0].sparse_tensors);
+    ir_attr_aux *x = ir_attr_aux_mut(m, &a[0]);
+    x->n_sparse_tensors = 1;
+    x->sparse_tensors = ir_alloc(m, sizeof *x->sparse_tensors);
     snprintf(buf, sizeof buf, "%s/sparses0", where);
-    a[0].sparse_tensors[0] = named_sparse(m, buf);
+    x->sparse_tensors[0] = named_sparse(m, buf);
     a[1].g = g;
     *n = g ? 2 : 1;
     return a;

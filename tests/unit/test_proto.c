@@ -90,7 +90,7 @@ static void feature_model_is_carried_through(void **state)
     ir_value *fl = ir_graph_lookup(m->graph, "fl");
     assert_true(fl->is_input && fl->init); /* overridable initializer */
     ir_value *seg = ir_graph_lookup(m->graph, "seg");
-    assert_int_equal(seg->init->extras.n, 1); /* segment */
+    assert_int_equal(ir_tensor_aux_of(seg->init)->extras.n, 1); /* segment */
     uint8_t *once, *twice;
     size_t n1, n2;
     assert_int_equal(pb_save_memory(m, &once, &n1, &d), BASE_OK);
@@ -577,9 +577,10 @@ static void external_open_is_the_checked_file(void **state)
     t->data_type = IR_DTYPE_FLOAT;
     t->rank = 1;
     t->dims = &one;
-    t->has_data_location = true;
-    t->data_location = 1;
-    t->external_data = (ir_props){1, &loc};
+    ir_tensor_aux *x = ir_tensor_aux_mut(m, t);
+    x->has_data_location = true;
+    x->data_location = 1;
+    x->external_data = (ir_props){1, &loc};
     assert_non_null(ir_graph_add_initializer(m->graph, t));
     uint8_t *bytes;
     size_t size;
