@@ -54,11 +54,13 @@ void base_arena_init(base_arena *a)
     a->next_size = FIRST_CHUNK;
 }
 
-static base_arena_chunk *chunk_map(base_arena *a, size_t size)
+/* Only a chunk filled at once (one big allocation) asks for huge pages: in a
+ * shared chunk they would make untouched space resident, 2 MiB at a time. */
+static base_arena_chunk *chunk_map(base_arena *a, size_t size, bool huge)
 {
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) return NULL;
-    if (size >= HUGE_PAGE) base_os_advise_huge(p, size);
+    if (huge && size >= HUGE_PAGE) base_os_advise_huge(p, size);
     base_arena_chunk *c = p;
     c->size = size;
     a->mapped += size;
@@ -99,7 +101,7 @@ static void *big_alloc(base_arena *a, size_t need)
 {
     size_t total = round_up(need + CHUNK_HDR, 4096);
     if (total < need) return NULL;
-    base_arena_chunk *c = chunk_map(a, total);
+    base_arena_chunk *c = chunk_map(a, total, true);
     if (!c) return NULL;
     c->next = a->big;
     a->big = c;
@@ -117,7 +119,7 @@ static bool new_shared(base_arena *a, size_t need)
     } else {
         size_t total = a->next_size;
         while (total < need + CHUNK_HDR) total *= 2;
-        c = chunk_map(a, total);
+        c = chunk_map(a, total, false);
         if (!c) return false;
         if (a->next_size < MAX_SHARED_CHUNK) a->next_size *= 2;
     }

@@ -1,7 +1,7 @@
 /* arena.h — bump allocator owning many small objects that die together.
  *
- * Memory comes from anonymous mappings (chunks); large chunks ask for
- * transparent huge pages. base_arena_alloc returns 16-byte aligned memory;
+ * Memory comes from anonymous mappings (chunks); a chunk holding one large
+ * allocation asks for transparent huge pages. base_arena_alloc returns 16-byte aligned memory;
  * base_arena_alloc_bytes (and the string copies) pack bytes without
  * alignment, taken from the other end of the same chunk so that neither kind
  * wastes space on the other. Nothing is freed one by one: base_arena_free

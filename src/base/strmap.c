@@ -116,6 +116,12 @@ static const char *key_of(const base_keyset *s, const void *entry)
     return key;
 }
 
+/* 1..128 from the hash bits the slot index does not use; 0: no entry. */
+static uint8_t tag_of(uint64_t h)
+{
+    return (uint8_t)((h >> 57) + 1);
+}
+
 void base_keyset_init(base_keyset *s, size_t key_offset)
 {
     memset(s, 0, sizeof *s);
@@ -124,42 +130,48 @@ void base_keyset_init(base_keyset *s, size_t key_offset)
 
 void base_keyset_free(base_keyset *s)
 {
-    free(s->slots);
+    free(s->slots); /* the tags live in the same block */
     base_keyset_init(s, s->key_offset);
 }
 
 /* Slot holding key, or NULL. */
-static void **keyset_find(const base_keyset *s, const char *key)
+static void **keyset_find(const base_keyset *s, const char *key, uint64_t h)
 {
     if (!s->cap) return NULL;
     size_t mask = s->cap - 1;
-    for (size_t i = (size_t)base_strhash(key) & mask;; i = (i + 1) & mask) {
+    uint8_t tag = tag_of(h);
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
         void **slot = &s->slots[i];
         if (!*slot) return NULL;
-        if (*slot != KEYSET_TOMB && strcmp(key_of(s, *slot), key) == 0) return slot;
+        if (s->tags[i] == tag && *slot != KEYSET_TOMB && strcmp(key_of(s, *slot), key) == 0)
+            return slot;
     }
 }
 
 void *base_keyset_get(const base_keyset *s, const char *key)
 {
-    void **slot = keyset_find(s, key);
+    void **slot = keyset_find(s, key, base_strhash(key));
     return slot ? *slot : NULL;
 }
 
-/* Rehashes into a table of at least `cap` slots (a power of two). */
+/* Rehashes into a table of `cap` slots (a power of two). */
 static base_status keyset_rehash(base_keyset *s, size_t cap)
 {
-    void **slots = calloc(cap, sizeof *slots);
+    void **slots = calloc(cap, sizeof *slots + 1);
     if (!slots) return BASE_ERR_NOMEM;
+    uint8_t *tags = (uint8_t *)(slots + cap);
     for (size_t i = 0; i < s->cap; i++) {
         void *e = s->slots[i];
         if (!e || e == KEYSET_TOMB) continue;
-        size_t j = (size_t)base_strhash(key_of(s, e)) & (cap - 1);
+        uint64_t h = base_strhash(key_of(s, e));
+        size_t j = (size_t)h & (cap - 1);
         while (slots[j]) j = (j + 1) & (cap - 1);
         slots[j] = e;
+        tags[j] = tag_of(h);
     }
     free(s->slots);
     s->slots = slots;
+    s->tags = tags;
     s->cap = cap;
     s->used = s->count;
     return BASE_OK;
@@ -182,7 +194,8 @@ base_status base_keyset_reserve(base_keyset *s, size_t n)
 base_status base_keyset_put(base_keyset *s, void *entry)
 {
     const char *key = key_of(s, entry);
-    void **slot = keyset_find(s, key);
+    uint64_t h = base_strhash(key);
+    void **slot = keyset_find(s, key, h);
     if (slot) {
         *slot = entry;
         return BASE_OK;
@@ -197,20 +210,22 @@ base_status base_keyset_put(base_keyset *s, void *entry)
         if (st != BASE_OK) return st;
     }
     size_t mask = s->cap - 1;
-    size_t i = (size_t)base_strhash(key) & mask;
+    size_t i = (size_t)h & mask;
     while (s->slots[i] && s->slots[i] != KEYSET_TOMB) i = (i + 1) & mask;
     if (!s->slots[i]) s->used++;
     s->slots[i] = entry;
+    s->tags[i] = tag_of(h);
     s->count++;
     return BASE_OK;
 }
 
 void *base_keyset_remove(base_keyset *s, const char *key)
 {
-    void **slot = keyset_find(s, key);
+    void **slot = keyset_find(s, key, base_strhash(key));
     if (!slot) return NULL;
     void *e = *slot;
     *slot = KEYSET_TOMB;
+    s->tags[slot - s->slots] = 0;
     s->count--;
     return e;
 }

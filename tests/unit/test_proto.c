@@ -168,7 +168,9 @@ static void stub_lookalikes_are_plain_bytes(void **state)
     assert_null(pb_stub_find(&s, fake, sizeof fake)); /* no stubs: never a match */
     size_t size;
     uint8_t *in = read_all(EXAMPLE, &size);
-    assert_true(pb_stub_payloads(in, size, 1, &s));
+    pb_stubs_init(&s);
+    pb_span whole = {in, size};
+    assert_true(pb_reencode(&onnx__model_proto__descriptor, &whole, 1, 0, 1, &s));
     assert_true(s.n > 0);
     uint8_t stub[PB_STUB_SIZE];
     memcpy(stub, s.marker, 8);
@@ -180,10 +182,46 @@ static void stub_lookalikes_are_plain_bytes(void **state)
     assert_non_null(pb_stub_find(&s, stub, sizeof stub));
     stub[0] ^= 1;
     assert_null(pb_stub_find(&s, stub, sizeof stub));
+    /* Malformed input: the encoder declines. */
+    pb_span half = {in, size / 2};
+    assert_false(pb_reencode(&onnx__model_proto__descriptor, &half, 1, 0, 1, &s));
+    assert_false(s.nomem);
     pb_stubs_free(&s);
-    /* Malformed input: the encoder declines and leaves nothing to free. */
-    assert_false(pb_stub_payloads(in, size / 2, 1, &s));
-    assert_null(s.items);
+    free(in);
+}
+
+/* The re-encoder leaves out the fields it is told to, joins parts as
+ * protobuf merges a repeated message field, and changes nothing else. */
+static void reencode_skips_and_joins(void **state)
+{
+    (void)state;
+    size_t size;
+    uint8_t *in = read_all(EXAMPLE, &size);
+    pb_stubs s;
+    pb_stubs_init(&s);
+    pb_span whole = {in, size};
+    /* Nothing to skip or stub: the same bytes. */
+    assert_true(pb_reencode(&onnx__model_proto__descriptor, &whole, 1, 0, SIZE_MAX, &s));
+    assert_int_equal(s.size, size);
+    assert_memory_equal(s.buf, in, size);
+    /* Without its graph (field 7), the model unpacks with none. */
+    assert_true(
+        pb_reencode(&onnx__model_proto__descriptor, &whole, 1, (uint64_t)1 << 7, SIZE_MAX, &s));
+    assert_true(s.size < size / 2);
+    Onnx__ModelProto *p = onnx__model_proto__unpack(NULL, s.size, s.buf);
+    assert_non_null(p);
+    assert_null(p->graph);
+    assert_true(p->has_ir_version && p->n_opset_import == 1);
+    onnx__model_proto__free_unpacked(p, NULL);
+    /* Two parts are one message with the fields of both. */
+    pb_span parts[2] = {{in, size}, {in, size}};
+    assert_true(pb_reencode(&onnx__model_proto__descriptor, parts, 2, 0, SIZE_MAX, &s));
+    assert_int_equal(s.size, 2 * size);
+    p = onnx__model_proto__unpack(NULL, s.size, s.buf);
+    assert_non_null(p);
+    assert_int_equal(p->n_opset_import, 2);
+    onnx__model_proto__free_unpacked(p, NULL);
+    pb_stubs_free(&s);
     free(in);
 }
 
@@ -639,6 +677,7 @@ int main(void)
         cmocka_unit_test(feature_model_is_carried_through),
         cmocka_unit_test(borrowed_payloads_match_copied_ones),
         cmocka_unit_test(stub_lookalikes_are_plain_bytes),
+        cmocka_unit_test(reencode_skips_and_joins),
         cmocka_unit_test(nesting_limit),
         cmocka_unit_test(foreign_bytes_are_refused),
         cmocka_unit_test(truncations_never_crash),
