@@ -266,7 +266,7 @@ static void make_external(save_ctx *c, const ir_tensor *t, Onnx__TensorProto *p,
     }
     p->has_raw_data = false;
     p->raw_data = (ProtobufCBinaryData){0, NULL};
-    p->n_float_data = p->n_int32_data = p->n_int64_data = 0;
+    p->n_float_data = p->n_int32_data = p->n_string_data = p->n_int64_data = 0;
     p->n_double_data = p->n_uint64_data = 0;
     p->has_data_location = true;
     p->data_location = ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
@@ -291,7 +291,9 @@ static void make_external(save_ctx *c, const ir_tensor *t, Onnx__TensorProto *p,
     p->external_data = e;
 }
 
-/* Puts an external payload inline as raw_data. */
+/* Puts an external payload inline as raw_data. Inline payload fields the
+ * external tensor also carried (ignored while it was external) are dropped,
+ * as make_external does: kept, they would contradict raw_data. */
 static void make_internal(save_ctx *c, const ir_tensor *t, Onnx__TensorProto *p)
 {
     ir_bytes b;
@@ -302,6 +304,8 @@ static void make_internal(save_ctx *c, const ir_tensor *t, Onnx__TensorProto *p)
     }
     p->has_raw_data = true;
     p->raw_data = (ProtobufCBinaryData){b.len, (uint8_t *)b.data};
+    p->n_float_data = p->n_int32_data = p->n_string_data = p->n_int64_data = 0;
+    p->n_double_data = p->n_uint64_data = 0;
     p->has_data_location = false;
     p->n_external_data = 0;
     p->external_data = NULL;
