@@ -210,7 +210,7 @@ static base_status copy_payload(const op_ctx *c, const const_attrs *a, const ir_
     uint8_t *dst = y->data;
     if (y->dtype == IR_DTYPE_STRING) {
         for (int64_t k = 0; k < n; k++) {
-            const ir_bytes *b = &t->string_data[k];
+            const ir_bytes *b = &ir_tensor_aux_of(t)->string_data[k];
             op_str *s = &((op_str *)y->data)[where ? where[k] : k];
             free(s->data);
             s->data = NULL;

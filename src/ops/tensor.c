@@ -341,7 +341,7 @@ base_status op_tensor_from_ir(ir_model *m, const ir_tensor *t, op_tensor **out, 
             if (!o->data) goto nomem;
             op_str *s = o->data;
             for (int64_t i = 0; i < numel; i++) {
-                const ir_bytes *b = &t->string_data[i];
+                const ir_bytes *b = &ir_tensor_aux_of(t)->string_data[i];
                 s[i].len = b->len;
                 s[i].data = malloc(b->len ? b->len : 1);
                 if (!s[i].data) goto nomem;
@@ -406,8 +406,10 @@ base_status op_tensor_to_ir(ir_model *m, const op_tensor *t, const char *name, i
             if (s[i].len && !p) return base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
             sd[i] = (ir_bytes){s[i].len, p};
         }
-        it->n_string_data = (size_t)t->numel;
-        it->string_data = sd;
+        ir_tensor_aux *x = ir_tensor_aux_mut(m, it);
+        if (!x) return base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
+        x->n_string_data = (size_t)t->numel;
+        x->string_data = sd;
         *out = it;
         return BASE_OK;
     }

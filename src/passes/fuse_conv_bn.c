@@ -423,8 +423,12 @@ static base_status apply(pass_ctx *c, target *t, ir_node *user, const affine *a)
         ir_node *gm = ir_node_new(g, "Gemm", p->domain, 3, 1);
         if (!gm) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
         gm->name = p->name;
-        gm->doc_string = p->doc_string;
-        gm->metadata = p->metadata;
+        if (p->aux) { /* doc string and metadata go along */
+            ir_node_aux *x = ir_node_aux_mut(g->model, gm);
+            if (!x) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
+            x->doc_string = p->aux->doc_string;
+            x->metadata = p->aux->metadata;
+        }
         ir_node_insert_before(p, gm);
         c->st->nodes_added++;
         if ((st = ir_node_set_input(gm, 0, p->inputs[0])) != BASE_OK ||

@@ -61,8 +61,12 @@ static base_status fuse(pass_ctx *c, ir_node *add)
         ir_node *g = ir_node_new(mm->graph, "Gemm", mm->domain, 3, 1);
         if (!g) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
         g->name = mm->name;
-        g->doc_string = mm->doc_string;
-        g->metadata = mm->metadata;
+        if (mm->aux) { /* doc string and metadata go along */
+            ir_node_aux *x = ir_node_aux_mut(mm->graph->model, g);
+            if (!x) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
+            x->doc_string = mm->aux->doc_string;
+            x->metadata = mm->aux->metadata;
+        }
         ir_node_insert_before(add, g); /* A, B precede mm; C precedes add */
         c->st->nodes_added++;
         base_status st;
