@@ -356,6 +356,62 @@ ONNXFOLD_API onnxfold_status onnxfold_optimize(onnxfold_model *model,
                                                onnxfold_error *err);
 ONNXFOLD_API void onnxfold_optimize_report_free(onnxfold_optimize_report *report);
 
+/* ---- slicing (docs/slicing.md) -------------------------------------------------------- */
+
+typedef enum onnxfold_slice_mode {
+    ONNXFOLD_SLICE_PER_NODE = 0,    /* every node alone; layout ops and activations ride along */
+    ONNXFOLD_SLICE_STRICT_PER_NODE, /* every node alone */
+    ONNXFOLD_SLICE_AT,              /* cut after the nodes computing the named tensors */
+    ONNXFOLD_SLICE_SEGMENTS,        /* N slices balanced by estimated cost */
+    ONNXFOLD_SLICE_MAX_COST         /* as few slices as possible under a cost budget */
+} onnxfold_slice_mode;
+
+typedef struct onnxfold_slice_options {
+    onnxfold_slice_mode mode;
+    const char *const *at; /* ONNXFOLD_SLICE_AT: tensor names, in computing order */
+    size_t n_at;
+    uint32_t segments;                /* ONNXFOLD_SLICE_SEGMENTS */
+    uint64_t max_cost;                /* ONNXFOLD_SLICE_MAX_COST: constraints per slice */
+    const char *const *supported_ops; /* op types a prover takes; cuts where support changes */
+    size_t n_supported_ops;           /* (used when supported_ops is not NULL) */
+    int overwrite;                    /* nonzero: a non-empty OUTDIR is replaced */
+    int no_sync;                      /* nonzero: no fsync of the slice files */
+    /* recorded in metadata.json */
+    const char *source_path;   /* the model's file (its SHA-256 is recorded); may be NULL */
+    int optimized;             /* the model was optimized before slicing */
+    const char *const *folded; /* values the optimizer made constants */
+    size_t n_folded;
+    const char *input_shapes; /* the --input-shape arguments as given; may be NULL */
+    /* called after each slice file is written (may be NULL) */
+    void (*progress)(void *ctx, size_t done, size_t total);
+    void *progress_ctx;
+} onnxfold_slice_options;
+
+typedef struct onnxfold_slice_info {
+    const char *file; /* file name in OUTDIR */
+    size_t n_nodes, n_inputs, n_outputs, n_initializers;
+    uint64_t initializer_bytes;
+    int provable; /* 1 / 0 with a supported-op list, -1 without */
+    onnxfold_cost cost;
+} onnxfold_slice_info;
+
+typedef struct onnxfold_slice_report {
+    size_t n_slices;
+    const onnxfold_slice_info *slices;
+    onnxfold_cost total;
+    size_t n_over_budget; /* ONNXFOLD_SLICE_MAX_COST: nodes alone over the budget */
+} onnxfold_slice_report;
+
+/* Cuts the model (its main graph, in node order) into standalone models
+ * written to OUTDIR with metadata.json; infers shapes first. OUTDIR must be
+ * new or empty (or opts->overwrite): it is filled out of sight and put in
+ * place whole, so a failure leaves it as it was. The model is unchanged.
+ * Free the report with onnxfold_slice_report_free (report may be NULL). */
+ONNXFOLD_API onnxfold_status onnxfold_slice(onnxfold_model *model, const char *outdir,
+                                            const onnxfold_slice_options *opts,
+                                            onnxfold_slice_report **report, onnxfold_error *err);
+ONNXFOLD_API void onnxfold_slice_report_free(onnxfold_slice_report *report);
+
 /* ---- comparing ----------------------------------------------------------------------- */
 
 typedef struct onnxfold_diff {

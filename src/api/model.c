@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "base/file.h"
+#include "base/stage.h"
 #include "proto/pb.h"
 
 _Static_assert((int)ONNXFOLD_ERR_IO == (int)BASE_ERR_IO, "status values must match");
@@ -88,6 +89,7 @@ onnxfold_status onnxfold_model_save_memory(onnxfold_model *model, uint8_t **data
 void onnxfold_remove_temporaries(void)
 {
     base_outfile_remove_all();
+    base_stage_remove_all();
 }
 
 onnxfold_status onnxfold_model_verify(onnxfold_model *model, onnxfold_error *err)

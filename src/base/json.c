@@ -1,9 +1,11 @@
-/* json.c — recursive-descent JSON reader (see json.h). */
+/* json.c — recursive-descent JSON reader and the string writer (see json.h). */
 #include "base/json.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "base/utf8.h"
 
 typedef struct jp {
     const char *p, *end;
@@ -278,4 +280,49 @@ const base_json *base_json_get(const base_json *obj, const char *key)
     for (size_t i = 0; i < obj->n; i++)
         if (strcmp(obj->keys[i], key) == 0) return obj->items[i];
     return NULL;
+}
+
+/* ---- writing ------------------------------------------------------------------------------ */
+
+void base_json_write_string(FILE *f, const char *s)
+{
+    if (!s) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        uint32_t cp;
+        size_t n = base_utf8_next(p, &cp);
+        if (n == 0) {
+            fputs("\\ufffd", f);
+            p++;
+            continue;
+        }
+        switch (cp) {
+        case '"':
+            fputs("\\\"", f);
+            break;
+        case '\\':
+            fputs("\\\\", f);
+            break;
+        case '\n':
+            fputs("\\n", f);
+            break;
+        case '\r':
+            fputs("\\r", f);
+            break;
+        case '\t':
+            fputs("\\t", f);
+            break;
+        default:
+            if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+                fprintf(f, "\\u%04x", (unsigned)cp);
+            else
+                fwrite(p, 1, n, f);
+        }
+        p += n;
+    }
+    fputc('"', f);
 }

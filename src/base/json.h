@@ -1,5 +1,5 @@
-/* json.h — a small JSON reader (RFC 8259) for onnxfold's own files
- * (slice metadata). Parses into a tree in a caller's arena; refuses nesting
+/* json.h — a small JSON reader and string writer (RFC 8259) for onnxfold's
+ * own files (slice metadata) and the commands' JSON output. Parses into a tree in a caller's arena; refuses nesting
  * deeper than BASE_JSON_MAX_DEPTH, invalid UTF-8 escapes, trailing garbage,
  * strings holding NUL. Numbers keep both a double and, when they are
  * integers that fit, an int64. */
@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "base/arena.h"
 #include "base/status.h"
@@ -41,5 +42,11 @@ base_status base_json_parse(const char *text, size_t len, base_arena *a, base_js
                             base_diag *d) BASE_MUST_CHECK;
 /* The member `key` of an object (NULL when absent or not an object). */
 const base_json *base_json_get(const base_json *obj, const char *key);
+
+/* Writes s as a JSON string, or null for NULL. The output is always valid
+ * UTF-8: a byte that is not part of a valid sequence becomes U+FFFD
+ * (\ufffd); control characters, DEL and the C1 controls are \u escapes, so
+ * nothing reaching a terminal can drive it. */
+void base_json_write_string(FILE *f, const char *s);
 
 #endif

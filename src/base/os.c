@@ -16,9 +16,13 @@
 #include <unistd.h>
 
 #ifdef OS_LINUX
+#include <dirent.h>
 #include <linux/openat2.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
+#endif
+#if defined(OS_LINUX) && !defined(RENAME_EXCHANGE)
+#define RENAME_EXCHANGE (1 << 1)
 #endif
 
 bool base_os_portable(void)
@@ -84,6 +88,44 @@ void base_os_advise_huge(void *p, size_t size)
     (void)madvise(p, size, MADV_HUGEPAGE);
 #else
     (void)p, (void)size;
+#endif
+}
+
+int base_os_rename_exchange(int old_dir, const char *old_name, int new_dir, const char *new_name)
+{
+#if defined(OS_LINUX) && defined(SYS_renameat2) && defined(RENAME_EXCHANGE)
+    return (int)syscall(SYS_renameat2, old_dir, old_name, new_dir, new_name, RENAME_EXCHANGE);
+#else
+    (void)old_dir, (void)old_name, (void)new_dir, (void)new_name;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+bool base_os_unlink_entries(int dir_fd)
+{
+#if defined(OS_LINUX) && defined(SYS_getdents64)
+    /* struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name */
+    _Alignas(8) char buf[4096];
+    for (;;) {
+        long n = syscall(SYS_getdents64, dir_fd, buf, sizeof buf);
+        if (n <= 0) return n == 0;
+        bool removed = false;
+        for (long off = 0; off < n;) {
+            unsigned short reclen;
+            memcpy(&reclen, buf + off + 16, sizeof reclen);
+            unsigned char type = (unsigned char)buf[off + 18];
+            const char *name = buf + off + 19;
+            if (type != DT_DIR && !(name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]))))
+                removed |= unlinkat(dir_fd, name, 0) == 0;
+            off += reclen;
+        }
+        /* entries removed while listing: start over from the beginning */
+        if (removed && lseek(dir_fd, 0, SEEK_SET) != 0) return true;
+    }
+#else
+    (void)dir_fd;
+    return false;
 #endif
 }
 

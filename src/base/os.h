@@ -46,4 +46,14 @@ int base_os_open_beneath(int dir_fd, const char *path, int flags);
  * compare it with openat2. */
 int base_os_open_beneath_walk(int dir_fd, const char *path, int flags);
 
+/* Swaps the names old (in old_dir) and new (in new_dir) in one step
+ * (renameat2 RENAME_EXCHANGE). Returns 0, or -1 with errno; ENOSYS where the
+ * system cannot (then rename in two steps). */
+int base_os_rename_exchange(int old_dir, const char *old_name, int new_dir, const char *new_name);
+
+/* Async-signal-safe: unlinks every entry of the directory dir_fd that is not
+ * itself a directory (getdents64 on Linux). Returns false where the system
+ * offers no signal-safe way to list a directory (nothing is removed). */
+bool base_os_unlink_entries(int dir_fd);
+
 #endif

@@ -1,6 +1,7 @@
 /* cli.h — the onnxfold command: one function per subcommand, shared helpers.
  *
- * The CLI uses only the public API (include/onnxfold.h). Exit statuses:
+ * The CLI uses only the public API (include/onnxfold.h), and base/'s text
+ * helpers (strict UTF-8, JSON strings). Exit statuses:
  * 0 success, 1 a verification found a difference, 2 bad usage or bad input
  * (one line on stderr naming the file and the reason).
  */
@@ -29,10 +30,6 @@ int cli_optimize(int argc, char **argv);
  * rename: complete or not at all. Prints the error and returns CLI_FAIL. */
 int cli_write_atomic(const char *path, const void *data, size_t size);
 int cli_verify(int argc, char **argv);
-/* Decodes one strict UTF-8 character (RFC 3629) at s, which must not be at
- * its terminating NUL: returns its length (1-4) and sets *cp, or returns 0
- * when s[0] does not start a valid sequence (text.c). */
-size_t cli_utf8_next(const unsigned char *s, uint32_t *cp);
 /* Writes a model string for a terminal: valid UTF-8 as it is; control
  * characters (C0, DEL, C1) and bytes that are not valid UTF-8 as \xNN, one
  * per byte; a backslash as \\. Nothing for NULL (text.c). */
@@ -40,5 +37,20 @@ void text_string(FILE *f, const char *s);
 /* Writes s as a JSON string, or null for NULL: always valid UTF-8, invalid
  * bytes as \ufffd, controls escaped (json.c). */
 void json_string(FILE *f, const char *s);
+
+/* --input-shape NAME=d0,d1,...: at most CLI_MAX_SHAPES of them, rank <= 16. */
+#define CLI_MAX_SHAPES 64
+typedef struct cli_shape {
+    const char *name;
+    size_t rank;
+    int64_t dims[16];
+} cli_shape;
+/* Parses NAME=d0,d1,... in place (the '=' becomes the end of the name);
+ * 0 when malformed (args.c). */
+int cli_parse_shape(char *arg, cli_shape *s);
+/* A decimal count without sign; 0 when malformed or out of range. */
+int cli_parse_u64(const char *s, uint64_t *out);
+
+int cli_slice(int argc, char **argv);
 
 #endif

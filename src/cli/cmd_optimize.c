@@ -18,7 +18,6 @@
 
 #include "cli/cli.h"
 
-#define MAX_SHAPES  64
 #define VERIFY_RTOL 1e-3
 #define VERIFY_ATOL 1e-4
 
@@ -55,48 +54,6 @@ static const char help[] =
     "  external data, --force, --no-sync: as in 'onnxfold convert'\n"
     "\n"
     "Exit status: 0 success, 1 --verify found a difference, 2 bad usage or bad input.\n";
-
-typedef struct shape_arg {
-    const char *name;
-    size_t rank;
-    int64_t dims[16];
-} shape_arg;
-
-/* Parses NAME=d0,d1,... in place: the '=' becomes the end of the name (argv
- * strings are the program's to change), so nothing is allocated. */
-static int parse_shape(char *arg, shape_arg *s)
-{
-    char *eq = strchr(arg, '=');
-    if (!eq || eq == arg) return 0;
-    *eq = '\0';
-    s->name = arg;
-    s->rank = 0;
-    const char *p = eq + 1;
-    while (*p) {
-        char *end;
-        errno = 0;
-        long long v = strtoll(p, &end, 10);
-        if (end == p || errno || v < 0 || s->rank == 16) return 0;
-        s->dims[s->rank++] = v;
-        p = end;
-        if (*p == ',')
-            p++;
-        else if (*p)
-            return 0;
-    }
-    return 1;
-}
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-    if (!*s || *s == '-') return 0;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end) return 0;
-    *out = v;
-    return 1;
-}
 
 static void human_bytes(char *buf, size_t n, double b)
 {
@@ -164,7 +121,7 @@ typedef struct verify_result {
     double max_abs[256];
 } verify_result;
 
-static int run_verify(const char *in_path, onnxfold_model *opt, const shape_arg *shapes,
+static int run_verify(const char *in_path, onnxfold_model *opt, const cli_shape *shapes,
                       size_t n_shapes, uint64_t seed, uint32_t threads, verify_result *vr)
 {
     onnxfold_error err;
@@ -245,7 +202,7 @@ static int run_verify(const char *in_path, onnxfold_model *opt, const shape_arg 
 
 static int write_report(const char *path, const char *in, const char *out,
                         const onnxfold_optimize_report *r, const onnxfold_optimize_options *o,
-                        const shape_arg *shapes, size_t n_shapes, const verify_result *vr,
+                        const cli_shape *shapes, size_t n_shapes, const verify_result *vr,
                         uint64_t seed)
 {
     char *buf = NULL;
@@ -332,7 +289,7 @@ int cli_optimize(int argc, char **argv)
     const char *in = NULL, *out = NULL, *report = NULL;
     onnxfold_optimize_options o = {0};
     onnxfold_save_options so = {0};
-    shape_arg shapes[MAX_SHAPES];
+    cli_shape shapes[CLI_MAX_SHAPES];
     size_t n_shapes = 0;
     int verify = 0, force = 0, internal = 0, threshold_given = 0, list = 0, verbose = 0;
     uint64_t seed = 0, u;
@@ -347,20 +304,21 @@ int cli_optimize(int argc, char **argv)
             *(a[2] == 'p' ? &o.passes : &o.skip) = val;
             i++;
         } else if (!strcmp(a, "--input-shape")) {
-            if (!val || n_shapes == MAX_SHAPES || !parse_shape(val, &shapes[n_shapes]))
+            if (!val || n_shapes == CLI_MAX_SHAPES || !cli_parse_shape(val, &shapes[n_shapes]))
                 return cli_error("optimize: --input-shape needs NAME=d0,d1,... with sizes >= 0");
             n_shapes++;
             i++;
         } else if (!strcmp(a, "--freeze-initializers")) {
             o.freeze_initializers = 1;
         } else if (!strcmp(a, "--max-fold-bytes")) {
-            if (!val || !parse_u64(val, &o.max_fold_bytes) || !o.max_fold_bytes)
+            if (!val || !cli_parse_u64(val, &o.max_fold_bytes) || !o.max_fold_bytes)
                 return cli_error("optimize: --max-fold-bytes needs a positive byte count");
             i++;
         } else if (!strcmp(a, "--verify")) {
             verify = 1;
         } else if (!strcmp(a, "--seed")) {
-            if (!val || !parse_u64(val, &seed)) return cli_error("optimize: --seed needs a number");
+            if (!val || !cli_parse_u64(val, &seed))
+                return cli_error("optimize: --seed needs a number");
             i++;
         } else if (!strcmp(a, "--report")) {
             if (!val) return cli_error("optimize: --report needs a FILE");
@@ -369,7 +327,7 @@ int cli_optimize(int argc, char **argv)
         } else if (!strcmp(a, "--list-passes")) {
             list = 1;
         } else if (!strcmp(a, "--threads")) {
-            if (!val || !parse_u64(val, &u) || u > 4096)
+            if (!val || !cli_parse_u64(val, &u) || u > 4096)
                 return cli_error("optimize: --threads needs a number");
             o.threads = (uint32_t)u;
             i++;
@@ -380,7 +338,7 @@ int cli_optimize(int argc, char **argv)
             so.external_file = val;
             i++;
         } else if (!strcmp(a, "--external-threshold")) {
-            if (!val || !parse_u64(val, &so.threshold))
+            if (!val || !cli_parse_u64(val, &so.threshold))
                 return cli_error("optimize: --external-threshold needs a byte count");
             if (!so.threshold) so.threshold = 1;
             threshold_given = 1;

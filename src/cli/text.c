@@ -2,56 +2,11 @@
  *
  * Model strings are bytes from an untrusted file: escape sequences in a name
  * could drive the terminal, and bytes that are not UTF-8 cannot go into JSON.
- * cli_utf8_next decodes exactly what RFC 3629 allows (no overlong forms, no
- * surrogates, nothing past U+10FFFF); text_string and json_string (json.c)
- * build on it.
+ * base_utf8_next (base/utf8.c) decodes exactly what RFC 3629 allows;
+ * text_string builds on it, json_string on base_json_write_string.
  */
+#include "base/utf8.h"
 #include "cli/cli.h"
-
-/* Bytes a continuation byte may take after a given lead byte. */
-static int cont_ok(unsigned char lead, unsigned char b, int k)
-{
-    if (b < 0x80 || b > 0xbf) return 0;
-    if (k > 1) return 1; /* only the first continuation byte is restricted */
-    switch (lead) {
-    case 0xe0:
-        return b >= 0xa0; /* overlong */
-    case 0xed:
-        return b <= 0x9f; /* surrogates */
-    case 0xf0:
-        return b >= 0x90; /* overlong */
-    case 0xf4:
-        return b <= 0x8f; /* past U+10FFFF */
-    default:
-        return 1;
-    }
-}
-
-size_t cli_utf8_next(const unsigned char *s, uint32_t *cp)
-{
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t v;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if (c >= 0xc2 && c <= 0xdf) {
-        len = 2, v = c & 0x1fu;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3, v = c & 0x0fu;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4, v = c & 0x07u;
-    } else {
-        return 0;
-    }
-    /* A NUL ends the string and is never a continuation byte: no overread. */
-    for (size_t k = 1; k < len; k++) {
-        if (!cont_ok(c, s[k], (int)k)) return 0;
-        v = (v << 6) | (s[k] & 0x3fu);
-    }
-    *cp = v;
-    return len;
-}
 
 void text_string(FILE *f, const char *s)
 {
@@ -59,7 +14,7 @@ void text_string(FILE *f, const char *s)
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
         uint32_t cp;
-        size_t n = cli_utf8_next(p, &cp);
+        size_t n = base_utf8_next(p, &cp);
         if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
             /* Invalid byte, C0/C1 control or DEL: each byte as \xNN. */
             size_t k = n ? n : 1;

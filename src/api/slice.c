@@ -1,0 +1,230 @@
+/* slice.c — the public API for cutting a model into slices (docs/slicing.md):
+ * shape inference, the plan (slice/plan), each slice worked out
+ * (slice/build) and written into a staging folder with its SHA-256, then
+ * metadata.json, then the folder put in place whole (base/stage). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "api/api.h"
+#include "base/file.h"
+#include "base/sha256.h"
+#include "base/stage.h"
+#include "base/strmap.h"
+#include "ops/infer.h"
+#include "slice/build.h"
+#include "slice/meta.h"
+#include "slice/plan.h"
+
+/* A slice whose initializers exceed this goes to external data even when
+ * the source had none (a protobuf file cannot pass 2 GiB). */
+#define INLINE_LIMIT ((uint64_t)1 << 30)
+
+static const char *const mode_names[] = {"per-node", "strict-per-node", "at", "segments",
+                                         "max-cost"};
+
+typedef struct slice_run {
+    ir_model *m;
+    const onnxfold_slice_options *o;
+    sl_options so;
+    base_strmap supported;
+    sl_plan plan;
+    sl_slices slices;
+    base_stage stage;
+    sl_meta_file *files;
+    char (*sha)[65];
+    char **names; /* malloc'ed file names, 2 per slice: model, data */
+    base_diag *d;
+} slice_run;
+
+static void to_public(const sl_cost *c, onnxfold_cost *o)
+{
+    o->macs = c->macs;
+    o->params = c->params;
+    o->param_bytes = c->param_bytes;
+    o->elementwise = c->elementwise;
+    o->nonlinear = c->nonlinear;
+    o->constraints = c->constraints;
+    o->estimated = c->estimated;
+}
+
+static base_status make_options(slice_run *r)
+{
+    const onnxfold_slice_options *o = r->o;
+    if ((unsigned)o->mode > ONNXFOLD_SLICE_MAX_COST)
+        return base_diag_set(r->d, BASE_ERR_USAGE, "unknown slicing mode %d", (int)o->mode);
+    r->so.mode = (sl_mode)o->mode;
+    r->so.at = o->at;
+    r->so.n_at = o->n_at;
+    r->so.segments = o->segments;
+    r->so.max_cost = o->max_cost;
+    if (o->mode == ONNXFOLD_SLICE_AT && !o->n_at)
+        return base_diag_set(r->d, BASE_ERR_USAGE, "--at needs at least one tensor name");
+    if (o->supported_ops) {
+        for (size_t i = 0; i < o->n_supported_ops; i++)
+            if (base_strmap_put(&r->supported, o->supported_ops[i], (void *)1) != BASE_OK)
+                return base_diag_set(r->d, BASE_ERR_NOMEM, "out of memory");
+        r->so.supported = &r->supported;
+    }
+    return BASE_OK;
+}
+
+static bool has_external(const ir_model *m)
+{
+    return m->n_ext_files > 0;
+}
+
+/* Writes slice k into the staging folder and records its file and digest. */
+static base_status write_slice(slice_run *r, uint32_t k)
+{
+    const sl_slice *s = &r->slices.s[k];
+    char name[64], data[80];
+    snprintf(name, sizeof name, "slice_%04u.onnx", k);
+    snprintf(data, sizeof data, "%s.data", name);
+    pb_save_options po = {0};
+    po.no_sync = r->o->no_sync != 0;
+    bool external = has_external(r->m) || s->init_bytes > INLINE_LIMIT;
+    po.mode = external ? PB_EXTERNAL_FILE : PB_EXTERNAL_INTERNAL;
+    po.external_file = external ? data : NULL;
+    po.threshold = PB_DEFAULT_THRESHOLD;
+    char *path = base_path_join(r->stage.path, name);
+    char *data_path = base_path_join(r->stage.path, data);
+    r->names[2 * k] = strdup(name);
+    r->names[2 * k + 1] = strdup(data);
+    if (!path || !data_path || !r->names[2 * k] || !r->names[2 * k + 1]) {
+        free(path);
+        free(data_path);
+        return base_diag_set(r->d, BASE_ERR_NOMEM, "out of memory");
+    }
+    base_status st = sl_slice_save(r->m, &r->plan, &r->slices, k, path, &po, r->d);
+    if (st == BASE_OK) st = base_sha256_file(path, r->sha[k], r->d);
+    struct stat sb;
+    r->files[k].file = r->names[2 * k];
+    r->files[k].sha256 = r->sha[k];
+    r->files[k].data_file = external && stat(data_path, &sb) == 0 ? r->names[2 * k + 1] : NULL;
+    free(path);
+    free(data_path);
+    return st;
+}
+
+static base_status write_metadata(slice_run *r)
+{
+    char src_sha[65];
+    base_status st = BASE_OK;
+    if (r->o->source_path) st = base_sha256_file(r->o->source_path, src_sha, r->d);
+    if (st != BASE_OK) return st;
+    sl_meta_source src = {r->o->source_path,      r->o->source_path ? src_sha : NULL,
+                          mode_names[r->o->mode], &r->so,
+                          r->o->supported_ops,    r->o->n_supported_ops,
+                          r->o->optimized != 0,   r->o->input_shapes,
+                          r->o->folded,           r->o->n_folded};
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    if (!f) return base_diag_set(r->d, BASE_ERR_NOMEM, "out of memory");
+    sl_meta_write(f, r->m, &r->plan, &r->slices, r->files, &src);
+    if (fclose(f) != 0) {
+        free(buf);
+        return base_diag_set(r->d, BASE_ERR_NOMEM, "out of memory");
+    }
+    char *path = base_path_join(r->stage.path, SL_META_FILE);
+    base_outfile out;
+    base_outfile_init(&out);
+    out.no_sync = r->o->no_sync != 0;
+    st = path ? base_outfile_open(&out, path, r->d)
+              : base_diag_set(r->d, BASE_ERR_NOMEM, "out of memory");
+    if (st == BASE_OK) {
+        base_outfile_write(&out, buf, size);
+        st = base_outfile_commit(&out, r->d);
+    }
+    base_outfile_abort(&out);
+    free(path);
+    free(buf);
+    return st;
+}
+
+static base_status make_report(slice_run *r, onnxfold_slice_report **out)
+{
+    size_t n = r->slices.n;
+    onnxfold_slice_report *rep = calloc(1, sizeof *rep);
+    onnxfold_slice_info *info = calloc(n + 1, sizeof *info);
+    char **names = calloc(n + 1, sizeof *names);
+    if (!rep || !info || !names) {
+        free(rep);
+        free(info);
+        free(names);
+        return base_diag_set(r->d, BASE_ERR_NOMEM, "out of memory");
+    }
+    sl_cost total = {0};
+    for (size_t k = 0; k < n; k++) {
+        const sl_slice *s = &r->slices.s[k];
+        names[k] = r->names[2 * k];
+        r->names[2 * k] = NULL; /* moved to the report */
+        info[k].file = names[k];
+        info[k].n_nodes = s->end - s->begin;
+        info[k].n_inputs = s->n_inputs;
+        info[k].n_outputs = s->n_outputs;
+        info[k].n_initializers = s->n_inits + s->n_sparse;
+        info[k].initializer_bytes = s->init_bytes;
+        info[k].provable = r->plan.provable ? r->plan.provable[k] : -1;
+        to_public(&s->cost, &info[k].cost);
+        sl_cost_add(&total, &s->cost);
+    }
+    free(names); /* the strings live on in info[k].file, freed with the report */
+    rep->n_slices = n;
+    rep->slices = info;
+    to_public(&total, &rep->total);
+    rep->n_over_budget = r->plan.n_over;
+    *out = rep;
+    return BASE_OK;
+}
+
+onnxfold_status onnxfold_slice(onnxfold_model *model, const char *outdir,
+                               const onnxfold_slice_options *opts, onnxfold_slice_report **report,
+                               onnxfold_error *err)
+{
+    base_diag d = {0};
+    if (report) *report = NULL;
+    static const onnxfold_slice_options defaults = {0};
+    slice_run r = {.m = (ir_model *)model, .o = opts ? opts : &defaults, .d = &d};
+    base_strmap_init(&r.supported);
+    base_stage_init(&r.stage);
+    base_status st = make_options(&r);
+    op_infer_stats is;
+    if (st == BASE_OK) st = op_infer_model(r.m, NULL, &is, &d);
+    if (st == BASE_OK) st = sl_plan_make(r.m, &r.so, &r.plan, &d);
+    if (st == BASE_OK) st = sl_slices_make(r.m, &r.plan, &r.slices, &d);
+    uint32_t n = r.slices.n;
+    if (st == BASE_OK) {
+        r.files = calloc(n + 1, sizeof *r.files);
+        r.sha = calloc(n + 1, sizeof *r.sha);
+        r.names = calloc(2 * (size_t)n + 2, sizeof *r.names);
+        if (!r.files || !r.sha || !r.names) st = base_diag_set(&d, BASE_ERR_NOMEM, "out of memory");
+    }
+    if (st == BASE_OK) st = base_stage_begin(&r.stage, outdir, r.o->overwrite != 0, &d);
+    for (uint32_t k = 0; st == BASE_OK && k < n; k++) {
+        st = write_slice(&r, k);
+        if (st == BASE_OK && r.o->progress) r.o->progress(r.o->progress_ctx, k + 1, n);
+    }
+    if (st == BASE_OK) st = write_metadata(&r);
+    if (st == BASE_OK) st = base_stage_commit(&r.stage, &d);
+    if (st == BASE_OK && report) st = make_report(&r, report);
+    base_stage_abort(&r.stage);
+    for (size_t i = 0; r.names && i < 2 * (size_t)n; i++) free(r.names[i]);
+    free(r.names);
+    free(r.files);
+    free(r.sha);
+    sl_slices_free(&r.slices);
+    sl_plan_free(&r.plan);
+    base_strmap_free(&r.supported);
+    return api_result(st, &d, err);
+}
+
+void onnxfold_slice_report_free(onnxfold_slice_report *report)
+{
+    if (!report) return;
+    for (size_t k = 0; k < report->n_slices; k++) free((char *)report->slices[k].file);
+    free((void *)report->slices);
+    free(report);
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# `onnxfold slice` on the example model and small crafted ones: every mode
+# writes a folder whose slices pass onnx.checker and whose metadata.json
+# matches its files (SHA-256, inputs and outputs, nodes covering the graph
+# once, in order); the folder is put in place whole; bad options and a
+# non-empty OUTDIR are refused with exit 2 and nothing written.
+. "$(dirname "$0")/lib.sh"
+O=$ONNXFOLD
+cd "$work" || exit 1
+M=$SRC/examples/tiny_cnn.onnx
+
+# check_folder DIR MODEL: the metadata agrees with the files and with MODEL
+check_folder() {
+    py - "$1" "$2" <<'EOF'
+import hashlib, json, os, sys
+import onnx
+d, model = sys.argv[1], sys.argv[2]
+meta = json.load(open(os.path.join(d, 'metadata.json')))
+assert meta['schema'] == 1
+src = onnx.load(model)
+assert [i['name'] for i in meta['outputs']] == [o.name for o in src.graph.output]
+produced = {i['name'] for i in meta['inputs']}
+nodes = []
+for k, s in enumerate(meta['slices']):
+    assert s['index'] == k and s['file'] == 'slice_%04d.onnx' % k
+    path = os.path.join(d, s['file'])
+    assert hashlib.sha256(open(path, 'rb').read()).hexdigest() == s['sha256'], s['file']
+    m = onnx.load(path)
+    onnx.checker.check_model(m, full_check=True)
+    assert [i.name for i in m.graph.input] == [i['name'] for i in s['inputs']], s['file']
+    assert [o.name for o in m.graph.output] == [o['name'] for o in s['outputs']], s['file']
+    for i in s['inputs']:
+        assert i['name'] in produced, (s['file'], i['name'], 'read before it is produced')
+    produced |= {o['name'] for o in s['outputs']}
+    nodes += [n.name for n in m.graph.node]
+    assert [n.name for n in m.graph.node] == s['nodes']
+    used = {x for n in m.graph.node for x in n.input}
+    for t in m.graph.initializer:
+        assert t.name in used, (s['file'], t.name, 'initializer not read')
+for o in meta['outputs']:
+    assert o['name'] in produced, (o['name'], 'never produced')
+print(len(meta['slices']))
+EOF
+}
+
+# slice_ok NAME EXPECTED_COUNT ARGS...: slices M, checks the folder and the count
+slice_ok() {
+    local name=$1 want=$2
+    shift 2
+    rm -rf out
+    if ! "$O" slice "$@" out >"$name.log" 2>&1; then
+        fail=$((fail + 1)); echo "FAIL: $name: slice failed"; sed 's/^/    | /' "$name.log"; return
+    fi
+    local n
+    if ! n=$(check_folder out "$1" 2>&1); then
+        fail=$((fail + 1)); echo "FAIL: $name: folder check"; echo "$n" | sed 's/^/    | /'; return
+    fi
+    if [ -n "$want" ] && [ "$n" != "$want" ]; then
+        fail=$((fail + 1)); echo "FAIL: $name: $n slices, expected $want"; return
+    fi
+    pass=$((pass + 1))
+}
+
+# tiny_cnn optimized: Conv Relu Conv Relu Flatten Gemm
+nodes=$(py -c "import onnx; print(len(onnx.load('$M').graph.node))")
+slice_ok per_node "" "$M" --per-node
+slice_ok strict_per_node "" "$M" --strict-per-node --no-optimize
+check "strict per node on the unoptimized model: one slice per node" \
+    test "$(py -c "import json; print(len(json.load(open('out/metadata.json'))['slices']))")" = "$nodes"
+slice_ok segments_2 2 "$M" --segments 2
+slice_ok segments_1 1 "$M" --segments 1
+slice_ok at_relu1 2 "$M" --at /relu1/Relu_output_0
+slice_ok max_cost_0 "" "$M" --max-cost 0
+check "max-cost 0: every node over budget is reported" \
+    py -c "import json; m=json.load(open('out/metadata.json')); assert m['over_budget'], m['over_budget']"
+# Conv Relu Conv Relu | Flatten Gemm
+slice_ok supported 2 "$M" --segments 1 --supported-ops Conv,Relu
+check "supported ops: slices marked provable or not" \
+    py -c "import json; m=json.load(open('out/metadata.json')); assert [s['provable'] for s in m['slices']] == [True, False]"
+printf '# prover ops\nConv\n  Relu  \n\n' >ops.txt
+slice_ok supported_file "" "$M" --segments 1 --supported-ops-file ops.txt
+
+# bad input: exit 2, one line, nothing written
+expect_fail2 "--at unknown tensor" "no tensor 'nope'" "$O" slice "$M" bad1 --at nope
+no_leftovers "--at unknown: no folder" . bad1
+expect_fail2 "--at graph input" "graph input or an initializer" "$O" slice "$M" bad2 --at input
+expect_fail2 "--at out of order" "computed before the previous cut" \
+    "$O" slice "$M" bad3 --at /relu2/Relu_output_0,/relu1/Relu_output_0
+expect_fail2 "--segments too many" "--segments 99" "$O" slice "$M" bad4 --segments 99
+expect_fail2 "--segments 0" "--segments needs a count" "$O" slice "$M" bad5 --segments 0
+expect_fail2 "--max-cost negative" "--max-cost needs a budget" "$O" slice "$M" bad6 --max-cost -1
+expect_fail2 "two modes" "give one of" "$O" slice "$M" bad7 --segments 2 --per-node
+expect_fail2 "missing model" "cannot open" "$O" slice nothere.onnx bad8
+ls -A | grep -q '^bad' && { fail=$((fail + 1)); echo "FAIL: a refused slice left $(ls -A | grep '^bad')"; }
+mkdir full && echo keep >full/mine.txt
+expect_fail2 "non-empty OUTDIR" "exists and is not empty" "$O" slice "$M" full
+check "non-empty OUTDIR left alone" test "$(cat full/mine.txt)" = keep
+check "--overwrite replaces it" "$O" slice "$M" full --overwrite --quiet
+check "replaced whole" sh -c "test ! -e full/mine.txt && test -f full/metadata.json"
+ln -s full link
+expect_fail2 "OUTDIR a symlink" "symbolic link" "$O" slice "$M" link --overwrite
+echo x >afile
+expect_fail2 "OUTDIR a file" "not a folder" "$O" slice "$M" afile
+mkdir empty
+check "empty OUTDIR is fine" "$O" slice "$M" empty --quiet
+check "no staging folder left" sh -c "! ls -A | grep -q stage"
+finish
