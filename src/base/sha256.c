@@ -1,11 +1,24 @@
-/* sha256.c — SHA-256 as FIPS 180-4 specifies it (see sha256.h). */
+/* sha256.c — SHA-256 as FIPS 180-4 specifies it (see sha256.h).
+ *
+ * Two compression functions: the portable one below, and on x86-64 CPUs
+ * with the SHA extensions (checked at run time with cpuid) one built on the
+ * sha256rnds2/msg1/msg2 instructions, several times faster — slice folders
+ * hash every file they write. Both give the same digests (tests compare them).
+ */
 #include "base/sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SHA_X86 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
 
 static const uint32_t k256[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -59,6 +72,88 @@ static void block(base_sha256 *s, const uint8_t *p)
     s->h[7] += h;
 }
 
+#ifdef SHA_X86
+/* n blocks with the SHA extensions. The state is kept as the instructions
+ * want it: ABEF and CDGH. Round group i (4 rounds) uses message words
+ * 4i..4i+3; from group 4 on they come from the previous four groups. */
+__attribute__((target("sha,sse4.1,ssse3"))) static void blocks_shani(uint32_t h[8],
+                                                                     const uint8_t *p, size_t n)
+{
+    const __m128i swap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    __m128i t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[0]), 0xb1);  /* CDAB */
+    __m128i s1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[4]), 0x1b); /* EFGH */
+    __m128i s0 = _mm_alignr_epi8(t, s1, 8);                                        /* ABEF */
+    s1 = _mm_blend_epi16(s1, t, 0xf0);                                             /* CDGH */
+    for (; n; n--, p += 64) {
+        __m128i save0 = s0, save1 = s1, w[4];
+        for (int i = 0; i < 16; i++) {
+            __m128i wi;
+            if (i < 4) {
+                wi = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * i)), swap);
+            } else {
+                __m128i x = _mm_sha256msg1_epu32(w[i & 3], w[(i + 1) & 3]);
+                x = _mm_add_epi32(x, _mm_alignr_epi8(w[(i + 3) & 3], w[(i + 2) & 3], 4));
+                wi = _mm_sha256msg2_epu32(x, w[(i + 3) & 3]);
+            }
+            w[i & 3] = wi;
+            __m128i m = _mm_add_epi32(wi, _mm_loadu_si128((const __m128i *)&k256[4 * i]));
+            s1 = _mm_sha256rnds2_epu32(s1, s0, m);
+            s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(m, 0x0e));
+        }
+        s0 = _mm_add_epi32(s0, save0);
+        s1 = _mm_add_epi32(s1, save1);
+    }
+    t = _mm_shuffle_epi32(s0, 0x1b);   /* FEBA */
+    s1 = _mm_shuffle_epi32(s1, 0xb1);  /* DCHG */
+    s0 = _mm_blend_epi16(t, s1, 0xf0); /* DCBA */
+    s1 = _mm_alignr_epi8(s1, t, 8);    /* HGFE */
+    _mm_storeu_si128((__m128i *)&h[0], s0);
+    _mm_storeu_si128((__m128i *)&h[4], s1);
+}
+
+static bool cpu_has_sha(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1) || !(c & bit_SSSE3)) return false;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+    return (b >> 29) & 1u;
+}
+#endif
+
+/* -1: not decided yet; 0 portable; 1 SHA extensions. */
+static int use_hw = -1;
+
+bool base_sha256_hw(void)
+{
+#ifdef SHA_X86
+    if (use_hw < 0) use_hw = cpu_has_sha();
+    return use_hw == 1;
+#else
+    return false;
+#endif
+}
+
+void base_sha256_set_hw(bool on)
+{
+#ifdef SHA_X86
+    use_hw = on && cpu_has_sha();
+#else
+    (void)on;
+    use_hw = 0;
+#endif
+}
+
+static void blocks(base_sha256 *s, const uint8_t *p, size_t n)
+{
+#ifdef SHA_X86
+    if (base_sha256_hw()) {
+        blocks_shani(s->h, p, n);
+        return;
+    }
+#endif
+    for (; n; n--, p += 64) block(s, p);
+}
+
 void base_sha256_init(base_sha256 *s)
 {
     static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -79,10 +174,12 @@ void base_sha256_update(base_sha256 *s, const void *data, size_t len)
         p += take;
         len -= take;
         if (s->n < 64) return;
-        block(s, s->buf);
+        blocks(s, s->buf, 1);
         s->n = 0;
     }
-    for (; len >= 64; p += 64, len -= 64) block(s, p);
+    blocks(s, p, len / 64);
+    p += len / 64 * 64;
+    len %= 64;
     if (len) memcpy(s->buf, p, len);
     s->n = len;
 }

@@ -3,6 +3,7 @@
 #ifndef ONNXFOLD_BASE_SHA256_H
 #define ONNXFOLD_BASE_SHA256_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,10 @@ void base_sha256_init(base_sha256 *s);
 void base_sha256_update(base_sha256 *s, const void *data, size_t len);
 /* 32 bytes of digest. */
 void base_sha256_final(base_sha256 *s, uint8_t out[32]);
+/* Whether the SHA extensions of the CPU are used (decided on first use). */
+bool base_sha256_hw(void);
+/* For tests: use the SHA extensions (when the CPU has them) or not. */
+void base_sha256_set_hw(bool on);
 /* Lower-case hex of the digest of a whole file (65 bytes with the NUL). */
 base_status base_sha256_file(const char *path, char hex[65], base_diag *d) BASE_MUST_CHECK;
 
