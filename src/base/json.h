@@ -1,8 +1,7 @@
 /* json.h — a small JSON reader and string writer (RFC 8259) for onnxfold's
- * own files (slice metadata) and the commands' JSON output. Parses into a tree in a caller's arena; refuses nesting
- * deeper than BASE_JSON_MAX_DEPTH, invalid UTF-8 escapes, trailing garbage,
- * strings holding NUL. Numbers keep both a double and, when they are
- * integers that fit, an int64. */
+ * own files (slice metadata) and the commands' JSON output. Parses into a tree in a caller's arena;
+ * refuses nesting deeper than BASE_JSON_MAX_DEPTH, invalid UTF-8 escapes, trailing garbage, strings
+ * holding NUL. Numbers keep both a double and, when they are integers that fit, an int64. */
 #ifndef ONNXFOLD_BASE_JSON_H
 #define ONNXFOLD_BASE_JSON_H
 
