@@ -28,6 +28,9 @@ int cli_optimize(int argc, char **argv);
 /* Writes size bytes to path through a temporary file in the same folder and a
  * rename: complete or not at all. Prints the error and returns CLI_FAIL. */
 int cli_write_atomic(const char *path, const void *data, size_t size);
+/* True when paths a and b name the same file: the same inode when both
+ * exist, the same name in the same folder when neither does (write.c). */
+int cli_same_file(const char *a, const char *b);
 int cli_verify(int argc, char **argv);
 /* Decodes one strict UTF-8 character (RFC 3629) at s, which must not be at
  * its terminating NUL: returns its length (1-4) and sets *cp, or returns 0
