@@ -26,6 +26,11 @@ import os
 os.makedirs('indir', exist_ok=True)
 onnx.save_tensor(numpy_helper.from_array(x, 'X'), 'indir/input_0.pb')
 np.save('x_int.npy', x.astype(np.int64))
+# intermediates whose --keep files would collide: 'output_0' with output 0,
+# 'a/b' with 'a_b'
+model([helper.make_node('Relu', ['X'], ['output_0']), helper.make_node('Neg', ['output_0'], ['a/b']),
+       helper.make_node('Abs', ['a/b'], ['a_b']), helper.make_node('Add', ['a_b', 'output_0'], ['Y'])],
+      'keep.onnx', inits=())
 np.save('x_bad_shape.npy', np.zeros((2, 4), np.float32))
 PY
 check "run --input .npy" "$O" run a.onnx --input X=x.npy --output-dir o1 --npy --keep S
@@ -71,6 +76,17 @@ expect_fail2 "verify: one model" "needs models A and B" "$O" verify a.onnx
 expect_fail2 "verify: bad tolerance" "--rtol needs a non-negative number" "$O" verify a.onnx a.onnx --rtol -1
 : >notdir
 expect_fail2 "run: output dir is a file" "notdir: not a directory" "$O" run a.onnx --random --output-dir notdir
+expect_fail2 "run: --keep file of an output" "--keep 'output_0' would be written to k1/output_0.pb, the file of output 0" \
+    "$O" run keep.onnx --random --dim batch=2 --output-dir k1 --keep output_0
+expect_fail2 "run: --keep names sharing a file" "--keep 'a/b' and 'a_b' would both be written to k1/a_b.npy" \
+    "$O" run keep.onnx --random --dim batch=2 --output-dir k1 --npy --keep a/b,a_b
+check "run: refused --keep writes nothing" test ! -e k1/output_0.pb
+"$O" run keep.onnx --random --dim batch=2 --output-dir k2 --keep a/b,nosuch,X >keep.out 2>keep.err
+rc=$?
+check "run: --keep of unknown names still runs" test "$rc" -eq 0
+check "run: --keep of unknown names is noted" grep -q "note: --keep 'nosuch': no node computed a value of that name" keep.err
+check "run: --keep of a graph input is noted" grep -q "note: --keep 'X': no node computed" keep.err
+check "run: kept value written" test -s k2/a_b.pb
 check "run --help" sh -c "'$O' run --help | grep -q -- '--input-dir DIR'"
 check "verify --help" sh -c "'$O' verify --help | grep -q 'Exit status: 0 the outputs agree, 1 they differ'"
 finish
