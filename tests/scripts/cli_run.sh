@@ -32,6 +32,15 @@ model([helper.make_node('Relu', ['X'], ['output_0']), helper.make_node('Neg', ['
        helper.make_node('Abs', ['a/b'], ['a_b']), helper.make_node('Add', ['a_b', 'output_0'], ['Y'])],
       'keep.onnx', inits=())
 np.save('x_bad_shape.npy', np.zeros((2, 4), np.float32))
+# hand-made .npy headers: unsupported types, an unterminated type string, a dim past int64
+import struct
+def npy(path, header, data=b''):
+    hb = header.encode()
+    open(path, 'wb').write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(hb)) + hb + data)
+npy('x_be.npy', "{'descr': '>f4', 'fortran_order': False, 'shape': (2, 3), }", b'\0' * 24)
+npy('x_obj.npy', "{'descr': '|O', 'fortran_order': False, 'shape': (2,), }", b'\0' * 16)
+npy('x_descr_open.npy', "{'shape': (1,), 'fortran_order': False, 'descr': '")
+npy('x_dim_range.npy', "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999999, 3), }")
 PY
 check "run --input .npy" "$O" run a.onnx --input X=x.npy --output-dir o1 --npy --keep S
 check "output and kept value are right" py -c "
@@ -64,6 +73,10 @@ check "verify: tolerance can accept" "$O" verify a.onnx a.onnx --rtol 0 --atol 0
 expect_fail2 "run: missing input" "input 'X' was not given" "$O" run a.onnx
 expect_fail2 "run: wrong dtype" "input 'X': expected float data, got int64" "$O" run a.onnx --input X=x_int.npy
 expect_fail2 "run: wrong shape" "input 'X': dim 1 must be 3" "$O" run a.onnx --input X=x_bad_shape.npy
+expect_fail2 "run: .npy big-endian names the type" ".npy element type '>f4' is not supported" "$O" run a.onnx --input X=x_be.npy
+expect_fail2 "run: .npy object names the type" ".npy element type '|O' is not supported" "$O" run a.onnx --input X=x_obj.npy
+expect_fail2 "run: .npy type string unterminated" "x_descr_open.npy: malformed .npy header" "$O" run a.onnx --input X=x_descr_open.npy
+expect_fail2 "run: .npy dim out of range" "x_dim_range.npy: malformed .npy shape" "$O" run a.onnx --input X=x_dim_range.npy
 expect_fail2 "run: unknown input name" "no input named 'Z'" "$O" run a.onnx --input Z=x.npy
 expect_fail2 "run: not a tensor file" "TensorProto" "$O" run a.onnx --input X=a.onnx
 expect_fail2 "run: missing tensor file" "missing.npy: cannot open" "$O" run a.onnx --input X=missing.npy
