@@ -19,6 +19,14 @@ model([helper.make_node('Add', ['X', 'W'], ['S'], name='add'),
        helper.make_node('Mul', ['S', 'X'], ['Y'], name='mul')], 'a.onnx')
 model([helper.make_node('Add', ['X', 'W'], ['S']), helper.make_node('Mul', ['S', 'S'], ['Y'])], 'b.onnx')
 model([helper.make_node('Frobnicate', ['X'], ['Y'], name='odd')], 'unknown_op.onnx')
+# two outputs each: A (Y = Relu, Z = Neg), B (Z = Neg, W = Neg); B's Z is
+# A's Z by name, but W is not an output of A, so pairing must be by position
+# (A's Relu output was never compared: "outputs agree")
+Z = helper.make_tensor_value_info('Z', TensorProto.FLOAT, ['batch', 3])
+W2 = helper.make_tensor_value_info('W', TensorProto.FLOAT, ['batch', 3])
+for name, nodes, outs in (('two_a.onnx', [helper.make_node('Relu', ['X'], ['Y']), helper.make_node('Neg', ['X'], ['Z'])], [Y, Z]),
+                          ('two_b.onnx', [helper.make_node('Neg', ['X'], ['Z']), helper.make_node('Neg', ['X'], ['W'])], [Z, W2])):
+    onnx.save(helper.make_model(helper.make_graph(nodes, 'g', [X], outs), opset_imports=[helper.make_opsetid('', 14)]), name)
 x = np.arange(6, dtype=np.float32).reshape(2, 3)
 np.save('x.npy', x)
 onnx.save_tensor(numpy_helper.from_array(x, 'X'), 'x.pb')
@@ -69,6 +77,10 @@ check "verify: same model agrees (exit 0)" "$O" verify a.onnx a.onnx --dim batch
 rc=$?
 check "verify: different models exit 1" test "$rc" -eq 1
 check "verify: names the worst element" grep -q "DIFFERENT Y: .* elements differ; worst at" verify.out
+"$O" verify two_a.onnx two_b.onnx --input X=x.npy >verify2.out 2>&1
+rc=$?
+check "verify: outputs partly matching by name pair by position (exit 1)" test "$rc" -eq 1
+check "verify: position pairs name A's output" grep -q "DIFFERENT Z (A's Y): " verify2.out
 check "verify: tolerance can accept" "$O" verify a.onnx a.onnx --rtol 0 --atol 0
 expect_fail2 "run: missing input" "input 'X' was not given" "$O" run a.onnx
 expect_fail2 "run: wrong dtype" "input 'X': expected float data, got int64" "$O" run a.onnx --input X=x_int.npy
