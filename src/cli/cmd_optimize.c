@@ -371,6 +371,10 @@ int cli_optimize(int argc, char **argv)
         } else if (!strcmp(a, "--input-shape")) {
             if (!val || n_shapes == MAX_SHAPES || !parse_shape(val, &shapes[n_shapes]))
                 return cli_error("optimize: --input-shape needs NAME=d0,d1,... with sizes >= 0");
+            for (size_t k = 0; k < n_shapes; k++)
+                if (strcmp(shapes[k].name, shapes[n_shapes].name) == 0)
+                    return cli_error("optimize: --input-shape given twice for input '%s'",
+                                     shapes[k].name);
             n_shapes++;
             i++;
         } else if (!strcmp(a, "--freeze-initializers")) {

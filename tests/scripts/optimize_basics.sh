@@ -69,6 +69,8 @@ expect_fail2 "input shape for a missing input" "no input 'Z'" "$O" optimize chai
 expect_fail2 "input shape contradicting the model" "dim 1 is 3 in the model, not 4" "$O" optimize chain.onnx x.onnx --input-shape X=1,4
 expect_fail2 "input shape of the wrong rank" "has rank 2, 3 dims given" "$O" optimize chain.onnx x.onnx --input-shape X=1,3,1
 expect_fail2 "bad input shape syntax" "--input-shape needs NAME=d0,d1" "$O" optimize chain.onnx x.onnx --input-shape X=a,b
+expect_fail2 "input shape given twice" "--input-shape given twice for input 'X'" \
+    "$O" optimize chain.onnx x.onnx --input-shape X=2,3 --input-shape X=5,3
 expect_fail2 "OUT is IN" "is the input file" "$O" optimize chain.onnx chain.onnx
 no_leftovers "nothing written on refusal" "$work" "$work/x.onnx"
 # --report naming IN, OUT or OUT's data file replaced a model with the JSON
