@@ -40,6 +40,18 @@ model([helper.make_node('Relu', ['X'], ['output_0']), helper.make_node('Neg', ['
        helper.make_node('Abs', ['a/b'], ['a_b']), helper.make_node('Add', ['a_b', 'output_0'], ['Y'])],
       'keep.onnx', inits=())
 np.save('x_bad_shape.npy', np.zeros((2, 4), np.float32))
+# a sequence input: its .pb file is a SequenceProto (the backend-test layout),
+# which was read as a TensorProto ("float_data has 0 entries ...")
+from onnx import SequenceProto
+S = helper.make_tensor_sequence_value_info('S', TensorProto.FLOAT, [3])
+g = helper.make_graph([helper.make_node('SequenceAt', ['S', 'i'], ['Y'])], 'g', [S], [helper.make_tensor_value_info('Y', TensorProto.FLOAT, None)],
+                      [numpy_helper.from_array(np.int64(1), 'i')])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('', 14)]), 'seq_in.onnx')
+sp = SequenceProto(name='S', elem_type=SequenceProto.TENSOR)
+sp.tensor_values.extend([numpy_helper.from_array(np.float32([1, 2, 3])), numpy_helper.from_array(np.float32([4, 5, 6]))])
+os.makedirs('seqdir', exist_ok=True)
+for p in ('seq.pb', 'seqdir/input_0.pb'):
+    open(p, 'wb').write(sp.SerializeToString())
 # hand-made .npy headers: unsupported types, an unterminated type string, a dim past int64
 import struct
 def npy(path, header, data=b''):
@@ -89,6 +101,10 @@ expect_fail2 "run: .npy big-endian names the type" ".npy element type '>f4' is n
 expect_fail2 "run: .npy object names the type" ".npy element type '|O' is not supported" "$O" run a.onnx --input X=x_obj.npy
 expect_fail2 "run: .npy type string unterminated" "x_descr_open.npy: malformed .npy header" "$O" run a.onnx --input X=x_descr_open.npy
 expect_fail2 "run: .npy dim out of range" "x_dim_range.npy: malformed .npy shape" "$O" run a.onnx --input X=x_dim_range.npy
+check "run: a sequence input from a SequenceProto .pb" sh -c "'$O' run seq_in.onnx --input S=seq.pb | grep -q 'Y: tensor float \[3\]  min 4  max 6'"
+check "run: a sequence input from --input-dir" "$O" run seq_in.onnx --input-dir seqdir
+check "verify: a sequence input from --input-dir" "$O" verify seq_in.onnx seq_in.onnx --input-dir seqdir
+expect_fail2 "run: a TensorProto for a sequence input" "x.pb: not a serialized onnx.SequenceProto" "$O" run seq_in.onnx --input S=x.pb
 expect_fail2 "run: unknown input name" "no input named 'Z'" "$O" run a.onnx --input Z=x.npy
 expect_fail2 "run: not a tensor file" "TensorProto" "$O" run a.onnx --input X=a.onnx
 expect_fail2 "run: missing tensor file" "missing.npy: cannot open" "$O" run a.onnx --input X=missing.npy
