@@ -233,6 +233,12 @@ typedef void (*onnxfold_value_fn)(void *ctx, const char *name, const onnxfold_te
 ONNXFOLD_API void onnxfold_session_watch(onnxfold_session *s, const char *const *names, size_t n,
                                          onnxfold_value_fn fn, void *ctx);
 
+/* Reads a value file for input i: a .npy, or a .pb of the kind the input
+ * declares (SequenceProto for a sequence, OptionalProto, MapProto, a
+ * TensorProto otherwise), as in the ONNX backend-test layout. */
+onnxfold_status onnxfold_session_load_input(const onnxfold_session *s, size_t i, const char *path,
+                                            onnxfold_tensor **out, onnxfold_error *err);
+
 /* A random dense tensor for input i of the session (deterministic for a seed):
  * floats standard normal, integers uniform in [0, 10), bools fair. Symbolic
  * dims take dims_given[k] for the name dim_names[k], else `default_dim`. */

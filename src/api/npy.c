@@ -2,6 +2,7 @@
  * or single-byte numeric and bool arrays in C order. Written as version 1.0
  * with the header padded so the data starts 64-byte aligned. bfloat16, the
  * float8 and sub-byte types and strings have no .npy spelling here. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,15 +65,17 @@ base_status api_npy_parse(const uint8_t *data, size_t size, op_tensor **out, bas
         return base_diag_set(d, BASE_ERR_FORMAT, "malformed .npy header");
     if (strncmp(fo, "False", 5) != 0)
         return base_diag_set(d, BASE_ERR_UNSUPPORTED, ".npy in Fortran order is not supported");
+    const char *close = strchr(descr + 1, '\'');
+    if (!close) return base_diag_set(d, BASE_ERR_FORMAT, "malformed .npy header");
+    int dlen = (int)(close - descr - 1); /* the type string between the quotes */
     char endian = descr[1];
     const char *code = descr + 2;
     int32_t dtype = 0;
-    for (size_t i = 0; i < sizeof npy_types / sizeof npy_types[0]; i++)
-        if (strncmp(code, npy_types[i].descr, 2) == 0 && code[2] == '\'')
-            dtype = npy_types[i].dtype;
+    for (size_t i = 0; dlen == 3 && i < sizeof npy_types / sizeof npy_types[0]; i++)
+        if (strncmp(code, npy_types[i].descr, 2) == 0) dtype = npy_types[i].dtype;
     if (!dtype || endian == '>' || (endian != '<' && endian != '|' && endian != '='))
-        return base_diag_set(d, BASE_ERR_UNSUPPORTED, ".npy element type '%.8s' is not supported",
-                             descr + 1);
+        return base_diag_set(d, BASE_ERR_UNSUPPORTED, ".npy element type '%.*s' is not supported",
+                             dlen > 16 ? 16 : dlen, descr + 1);
     int64_t dims[OP_MAX_RANK];
     uint32_t rank = 0;
     const char *p = shape + 1;
@@ -80,8 +83,9 @@ base_status api_npy_parse(const uint8_t *data, size_t size, op_tensor **out, bas
         while (*p == ' ' || *p == ',') p++;
         if (*p == ')') break;
         char *end;
+        errno = 0;
         long long v = strtoll(p, &end, 10);
-        if (end == p || v < 0 || rank == OP_MAX_RANK)
+        if (end == p || errno || v < 0 || rank == OP_MAX_RANK)
             return base_diag_set(d, BASE_ERR_FORMAT, "malformed .npy shape");
         dims[rank++] = v;
         p = end;

@@ -287,6 +287,18 @@ onnxfold_status onnxfold_session_run(onnxfold_session *s, onnxfold_tensor *const
     return api_result(st, &d, err);
 }
 
+onnxfold_status onnxfold_session_load_input(const onnxfold_session *s, size_t i, const char *path,
+                                            onnxfold_tensor **out, onnxfold_error *err)
+{
+    base_diag d = {0};
+    op_tensor *t = NULL;
+    base_status st = i < s->n_inputs
+                         ? api_value_load(path, ev_input(s->ev, (uint32_t)i)->type, &t, &d)
+                         : base_diag_set(&d, BASE_ERR_USAGE, "no input %zu", i);
+    *out = (onnxfold_tensor *)t;
+    return api_result(st, &d, err);
+}
+
 /* ---- random inputs ----------------------------------------------------------------------- */
 
 static uint64_t splitmix(uint64_t *x)

@@ -29,6 +29,9 @@ int cli_optimize(int argc, char **argv);
 /* Writes size bytes to path through a temporary file in the same folder and a
  * rename: complete or not at all. Prints the error and returns CLI_FAIL. */
 int cli_write_atomic(const char *path, const void *data, size_t size);
+/* True when paths a and b name the same file: the same inode when both
+ * exist, the same name in the same folder when neither does (write.c). */
+int cli_same_file(const char *a, const char *b);
 int cli_verify(int argc, char **argv);
 /* Writes a model string for a terminal: valid UTF-8 as it is; control
  * characters (C0, DEL, C1) and bytes that are not valid UTF-8 as \xNN, one

@@ -284,6 +284,28 @@ static int write_report(const char *path, const char *in, const char *out,
     return rc;
 }
 
+/* --report must not replace IN, OUT or OUT's data file: the JSON would take
+ * the place of a model. */
+static int check_report(const char *report, const char *in, const char *out, const char *data_file)
+{
+    if (!*report) return cli_error("optimize: --report needs a FILE");
+    char data[4096];
+    const char *slash = strrchr(out, '/');
+    int dl = slash ? (int)(slash - out) + 1 : 0;
+    if (data_file)
+        snprintf(data, sizeof data, "%.*s%s", dl, out, data_file);
+    else
+        snprintf(data, sizeof data, "%s.data", out);
+    const char *what = cli_same_file(report, in)     ? "the input model IN"
+                       : cli_same_file(report, out)  ? "the output model OUT"
+                       : cli_same_file(report, data) ? "OUT's external data file"
+                                                     : NULL;
+    if (what)
+        return cli_error("optimize: --report '%s' is %s; choose another name for the report",
+                         report, what);
+    return CLI_OK;
+}
+
 int cli_optimize(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL, *report = NULL;
@@ -306,6 +328,10 @@ int cli_optimize(int argc, char **argv)
         } else if (!strcmp(a, "--input-shape")) {
             if (!val || n_shapes == CLI_MAX_SHAPES || !cli_parse_shape(val, &shapes[n_shapes]))
                 return cli_error("optimize: --input-shape needs NAME=d0,d1,... with sizes >= 0");
+            for (size_t k = 0; k < n_shapes; k++)
+                if (strcmp(shapes[k].name, shapes[n_shapes].name) == 0)
+                    return cli_error("optimize: --input-shape given twice for input '%s'",
+                                     shapes[k].name);
             n_shapes++;
             i++;
         } else if (!strcmp(a, "--freeze-initializers")) {
@@ -373,6 +399,7 @@ int cli_optimize(int argc, char **argv)
             "optimize: --internal cannot be combined with --external-data or --external-threshold");
     if (threshold_given && !so.external_file)
         return cli_error("optimize: --external-threshold needs --external-data FILE");
+    if (report && check_report(report, in, out, so.external_file) != CLI_OK) return CLI_FAIL;
     struct stat si, st_out;
     int same = stat(in, &si) == 0 && stat(out, &st_out) == 0 && si.st_dev == st_out.st_dev &&
                si.st_ino == st_out.st_ino;

@@ -41,6 +41,9 @@ typedef struct keep_ctx {
     const char *dir;
     bool npy;
     int failed;
+    const char **names; /* the --keep list */
+    size_t n_names;
+    bool seen[CLI_MAX_ARGS]; /* names[i] was computed and written */
 } keep_ctx;
 
 /* A file name for a value name: bytes outside [A-Za-z0-9._-] become '_'. */
@@ -60,6 +63,8 @@ static void keep_value(void *ctx, const char *name, const onnxfold_tensor *t)
 {
     keep_ctx *k = ctx;
     if (k->failed) return;
+    for (size_t i = 0; i < k->n_names; i++)
+        if (strcmp(k->names[i], name) == 0) k->seen[i] = true;
     char base[256], path[4096];
     file_name(base, sizeof base, name);
     snprintf(path, sizeof path, "%s/%s.%s", k->dir, base, k->npy ? "npy" : "pb");
@@ -68,6 +73,51 @@ static void keep_value(void *ctx, const char *name, const onnxfold_tensor *t)
         cli_error("%s", err.message);
         k->failed = 1;
     }
+}
+
+/* Splits LIST at commas into k->names (in place). */
+static int keep_split(char *list, keep_ctx *k)
+{
+    for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+        if (k->n_names == CLI_MAX_ARGS)
+            return cli_error("run: --keep names more than %d values", CLI_MAX_ARGS);
+        k->names[k->n_names++] = tok;
+    }
+    return CLI_OK;
+}
+
+/* Each kept value gets its own file: two names that map to one file name, or
+ * a name whose file is an output's (output_K), would overwrite each other. */
+static int keep_check_files(const keep_ctx *k, size_t n_out)
+{
+    char a[256], b[256];
+    for (size_t i = 0; i < k->n_names; i++) {
+        file_name(a, sizeof a, k->names[i]);
+        for (size_t j = 0; j < i; j++) {
+            file_name(b, sizeof b, k->names[j]);
+            if (strcmp(a, b) == 0 && strcmp(k->names[i], k->names[j]) != 0)
+                return cli_error("run: --keep '%s' and '%s' would both be written to %s/%s.%s",
+                                 k->names[j], k->names[i], k->dir, a, k->npy ? "npy" : "pb");
+        }
+        for (size_t o = 0; o < n_out; o++) {
+            snprintf(b, sizeof b, "output_%zu", o);
+            if (strcmp(a, b) == 0)
+                return cli_error("run: --keep '%s' would be written to %s/%s.%s, the file of "
+                                 "output %zu",
+                                 k->names[i], k->dir, a, k->npy ? "npy" : "pb", o);
+        }
+    }
+    return CLI_OK;
+}
+
+/* A --keep name no node computed (a typo, a graph input, an initializer, or a
+ * branch not taken) is said, not silently skipped. */
+static void keep_note_unseen(const keep_ctx *k)
+{
+    for (size_t i = 0; i < k->n_names; i++)
+        if (!k->seen[i])
+            fprintf(stderr, "onnxfold: note: --keep '%s': no node computed a value of that name\n",
+                    k->names[i]);
 }
 
 int cli_run(int argc, char **argv)
@@ -114,17 +164,17 @@ int cli_run(int argc, char **argv)
     size_t n_in = onnxfold_session_inputs(s), n_out = onnxfold_session_outputs(s);
     onnxfold_tensor **in = calloc(n_in + 1, sizeof *in), **out = calloc(n_out + 1, sizeof *out);
     int rc = in && out ? cli_feed_build(&f, s, in) : cli_error("out of memory");
-    keep_ctx kc = {out_dir, npy, 0};
-    char *keep_copy = keep ? strdup(keep) : NULL;
     const char *names[CLI_MAX_ARGS];
-    size_t n_names = 0;
-    for (char *tok = keep_copy ? strtok(keep_copy, ",") : NULL; tok && n_names < CLI_MAX_ARGS;
-         tok = strtok(NULL, ","))
-        names[n_names++] = tok;
-    if (rc == CLI_OK && n_names) onnxfold_session_watch(s, names, n_names, keep_value, &kc);
+    keep_ctx kc = {out_dir, npy, 0, names, 0, {false}};
+    char *keep_copy = keep ? strdup(keep) : NULL;
+    if (rc == CLI_OK && keep && !keep_copy) rc = cli_error("out of memory");
+    if (rc == CLI_OK && keep_copy) rc = keep_split(keep_copy, &kc);
+    if (rc == CLI_OK) rc = keep_check_files(&kc, n_out);
+    if (rc == CLI_OK && kc.n_names) onnxfold_session_watch(s, names, kc.n_names, keep_value, &kc);
     if (rc == CLI_OK && onnxfold_session_run(s, in, out, &err) != ONNXFOLD_OK)
         rc = cli_error("%s: %s", model, err.message);
     if (rc == CLI_OK && kc.failed) rc = CLI_FAIL;
+    if (rc == CLI_OK) keep_note_unseen(&kc);
     for (size_t i = 0; rc == CLI_OK && i < n_out; i++) {
         const char *name = onnxfold_session_output(s, i)->name;
         cli_print_value(name, out[i]);

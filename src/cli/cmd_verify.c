@@ -1,7 +1,8 @@
 /* cmd_verify.c — `onnxfold verify A B`: do two models compute the same?
  *
  * Both run on the same inputs (files, or random and seeded), outputs matched
- * by name (by position when the names differ and the counts agree), floats
+ * by name when every output of B is one of A, else by position when the
+ * counts agree (never a mix of the two), floats
  * compared with |a - b| <= atol + rtol * |b| (B is the reference), NaN equal
  * to NaN, integers, bools and strings exactly. The worst element of each
  * output is printed. Exit 0 when all agree, 1 when any differs, 2 on bad input.
@@ -22,7 +23,8 @@ static const char help[] =
     "                           [--dim NAME=VALUE ...] [--rtol R] [--atol A] [--threads N]\n"
     "\n"
     "Runs models A and B on the same inputs with onnxfold's executor and compares their\n"
-    "outputs, matched by name (by position when names differ and the counts agree).\n"
+    "outputs, matched by name when every output of B is one of A, else by position (the\n"
+    "counts must agree).\n"
     "Inputs not given in files are random (seeded: --seed, default 0; symbolic dims 1 unless\n"
     "--dim). Floats agree when |a - b| <= atol + rtol * |b|, B being the reference (defaults:\n"
     "rtol 1e-3, atol 1e-5); NaN equals NaN; integers, bools and strings must be equal.\n"
@@ -90,6 +92,25 @@ static int map_inputs(const onnxfold_session *a, onnxfold_tensor **va, const onn
     return CLI_OK;
 }
 
+/* Index of A's output named name (the last of that name); A.n_out if none. */
+static size_t output_index(const side *a, const char *name)
+{
+    size_t i = a->n_out;
+    for (size_t k = 0; k < a->n_out; k++)
+        if (strcmp(onnxfold_session_output(a->s, k)->name, name) == 0) i = k;
+    return i;
+}
+
+/* Outputs pair by name when every output of B is one of A, else by position
+ * (never a mix: a name matched once and a position again would compare one
+ * output of A twice and another never). */
+static bool outputs_by_name(const side *a, const side *b)
+{
+    for (size_t j = 0; j < b->n_out; j++)
+        if (output_index(a, onnxfold_session_output(b->s, j)->name) == a->n_out) return false;
+    return true;
+}
+
 int cli_verify(int argc, char **argv)
 {
     cli_feed f;
@@ -131,27 +152,23 @@ int cli_verify(int argc, char **argv)
         rc = cli_error("%s: %s", pa, err.message);
     if (rc == CLI_OK && onnxfold_session_run(B.s, vb, B.out, &err) != ONNXFOLD_OK)
         rc = cli_error("%s: %s", pb, err.message);
-    if (rc == CLI_OK && A.n_out != B.n_out) {
-        bool all = true;
-        for (size_t j = 0; j < B.n_out && all; j++) {
-            bool found = false;
-            for (size_t i = 0; i < A.n_out; i++)
-                found |= !strcmp(onnxfold_session_output(A.s, i)->name,
-                                 onnxfold_session_output(B.s, j)->name);
-            all = found;
-        }
-        if (!all) rc = cli_error("verify: A has %zu outputs, B has %zu", A.n_out, B.n_out);
-    }
+    bool by_name = rc == CLI_OK && outputs_by_name(&A, &B);
+    if (rc == CLI_OK && !by_name && A.n_out != B.n_out)
+        rc = cli_error("verify: A has %zu outputs, B has %zu", A.n_out, B.n_out);
     int differ = 0;
     for (size_t j = 0; rc == CLI_OK && j < B.n_out; j++) {
         const char *name = onnxfold_session_output(B.s, j)->name;
-        size_t i = j;
-        for (size_t k = 0; k < A.n_out; k++)
-            if (!strcmp(onnxfold_session_output(A.s, k)->name, name)) i = k;
+        size_t i = by_name ? output_index(&A, name) : j;
         onnxfold_diff d;
         onnxfold_compare(A.out[i], B.out[j], atol, rtol, &d);
         printf("%s ", d.equal ? "same" : "DIFFERENT");
         text_string(stdout, name);
+        const char *a_name = onnxfold_session_output(A.s, i)->name;
+        if (strcmp(a_name, name) != 0) { /* paired by position */
+            printf(" (A's ");
+            text_string(stdout, a_name);
+            printf(")");
+        }
         if (!d.equal)
             printf(": %s\n", d.why);
         else if (d.worst >= 0 || d.max_abs > 0)

@@ -66,10 +66,13 @@ int cli_feed_option(cli_feed *f, const char *cmd, int argc, char **argv, int *i)
     return 1;
 }
 
-static int load_file(const char *path, onnxfold_tensor **out)
+/* Input i's file, read as the kind it declares (a sequence input's .pb is a
+ * SequenceProto). */
+static int load_file(const onnxfold_session *s, size_t i, const char *path, onnxfold_tensor **out)
 {
     onnxfold_error err;
-    if (onnxfold_tensor_load(path, out, &err) != ONNXFOLD_OK) return cli_error("%s", err.message);
+    if (onnxfold_session_load_input(s, i, path, out, &err) != ONNXFOLD_OK)
+        return cli_error("%s", err.message);
     return CLI_OK;
 }
 
@@ -85,7 +88,7 @@ int cli_feed_build(const cli_feed *f, const onnxfold_session *s, onnxfold_tensor
             return cli_error("--input %s: the model has no input named '%s'", f->input_names[k],
                              f->input_names[k]);
         if (values[i]) onnxfold_tensor_free(values[i]);
-        if (load_file(f->input_files[k], &values[i]) != CLI_OK) return CLI_FAIL;
+        if (load_file(s, i, f->input_files[k], &values[i]) != CLI_OK) return CLI_FAIL;
     }
     /* --input-dir: the K-th input that must be fed reads input_K.pb (or .npy) */
     if (f->input_dir) {
@@ -100,7 +103,7 @@ int cli_feed_build(const cli_feed *f, const onnxfold_session *s, onnxfold_tensor
             struct stat sb;
             const char *path = stat(pb, &sb) == 0 ? pb : stat(npy, &sb) == 0 ? npy : NULL;
             if (!path) continue;
-            if (load_file(path, &values[i]) != CLI_OK) return CLI_FAIL;
+            if (load_file(s, i, path, &values[i]) != CLI_OK) return CLI_FAIL;
         }
     }
     for (size_t i = 0; i < n; i++) {

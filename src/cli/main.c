@@ -4,6 +4,9 @@
  * (onnxfold_remove_temporaries, async-signal-safe) and then end the process
  * with the signal's default action, so an interrupted convert leaves OUT as
  * it was and nothing else. A signal ignored at startup (nohup) stays ignored.
+ * SIGXFSZ (a write past `ulimit -f`) is ignored, so that the write fails with
+ * EFBIG and takes the error path (message, exit 2, temporaries removed)
+ * instead of killing the process with a half-written temporary left behind.
  */
 #include <signal.h>
 #include <stdarg.h>
@@ -72,6 +75,7 @@ static void catch_signals(void)
         sa.sa_flags = (int)SA_RESETHAND;
         (void)sigaction(sigs[i], &sa, NULL);
     }
+    (void)signal(SIGXFSZ, SIG_IGN);
 }
 
 int main(int argc, char **argv)

@@ -19,6 +19,14 @@ model([helper.make_node('Add', ['X', 'W'], ['S'], name='add'),
        helper.make_node('Mul', ['S', 'X'], ['Y'], name='mul')], 'a.onnx')
 model([helper.make_node('Add', ['X', 'W'], ['S']), helper.make_node('Mul', ['S', 'S'], ['Y'])], 'b.onnx')
 model([helper.make_node('Frobnicate', ['X'], ['Y'], name='odd')], 'unknown_op.onnx')
+# two outputs each: A (Y = Relu, Z = Neg), B (Z = Neg, W = Neg); B's Z is
+# A's Z by name, but W is not an output of A, so pairing must be by position
+# (A's Relu output was never compared: "outputs agree")
+Z = helper.make_tensor_value_info('Z', TensorProto.FLOAT, ['batch', 3])
+W2 = helper.make_tensor_value_info('W', TensorProto.FLOAT, ['batch', 3])
+for name, nodes, outs in (('two_a.onnx', [helper.make_node('Relu', ['X'], ['Y']), helper.make_node('Neg', ['X'], ['Z'])], [Y, Z]),
+                          ('two_b.onnx', [helper.make_node('Neg', ['X'], ['Z']), helper.make_node('Neg', ['X'], ['W'])], [Z, W2])):
+    onnx.save(helper.make_model(helper.make_graph(nodes, 'g', [X], outs), opset_imports=[helper.make_opsetid('', 14)]), name)
 x = np.arange(6, dtype=np.float32).reshape(2, 3)
 np.save('x.npy', x)
 onnx.save_tensor(numpy_helper.from_array(x, 'X'), 'x.pb')
@@ -26,7 +34,33 @@ import os
 os.makedirs('indir', exist_ok=True)
 onnx.save_tensor(numpy_helper.from_array(x, 'X'), 'indir/input_0.pb')
 np.save('x_int.npy', x.astype(np.int64))
+# intermediates whose --keep files would collide: 'output_0' with output 0,
+# 'a/b' with 'a_b'
+model([helper.make_node('Relu', ['X'], ['output_0']), helper.make_node('Neg', ['output_0'], ['a/b']),
+       helper.make_node('Abs', ['a/b'], ['a_b']), helper.make_node('Add', ['a_b', 'output_0'], ['Y'])],
+      'keep.onnx', inits=())
 np.save('x_bad_shape.npy', np.zeros((2, 4), np.float32))
+# a sequence input: its .pb file is a SequenceProto (the backend-test layout),
+# which was read as a TensorProto ("float_data has 0 entries ...")
+from onnx import SequenceProto
+S = helper.make_tensor_sequence_value_info('S', TensorProto.FLOAT, [3])
+g = helper.make_graph([helper.make_node('SequenceAt', ['S', 'i'], ['Y'])], 'g', [S], [helper.make_tensor_value_info('Y', TensorProto.FLOAT, None)],
+                      [numpy_helper.from_array(np.int64(1), 'i')])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('', 14)]), 'seq_in.onnx')
+sp = SequenceProto(name='S', elem_type=SequenceProto.TENSOR)
+sp.tensor_values.extend([numpy_helper.from_array(np.float32([1, 2, 3])), numpy_helper.from_array(np.float32([4, 5, 6]))])
+os.makedirs('seqdir', exist_ok=True)
+for p in ('seq.pb', 'seqdir/input_0.pb'):
+    open(p, 'wb').write(sp.SerializeToString())
+# hand-made .npy headers: unsupported types, an unterminated type string, a dim past int64
+import struct
+def npy(path, header, data=b''):
+    hb = header.encode()
+    open(path, 'wb').write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(hb)) + hb + data)
+npy('x_be.npy', "{'descr': '>f4', 'fortran_order': False, 'shape': (2, 3), }", b'\0' * 24)
+npy('x_obj.npy', "{'descr': '|O', 'fortran_order': False, 'shape': (2,), }", b'\0' * 16)
+npy('x_descr_open.npy', "{'shape': (1,), 'fortran_order': False, 'descr': '")
+npy('x_dim_range.npy', "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999999, 3), }")
 PY
 check "run --input .npy" "$O" run a.onnx --input X=x.npy --output-dir o1 --npy --keep S
 check "output and kept value are right" py -c "
@@ -55,10 +89,22 @@ check "verify: same model agrees (exit 0)" "$O" verify a.onnx a.onnx --dim batch
 rc=$?
 check "verify: different models exit 1" test "$rc" -eq 1
 check "verify: names the worst element" grep -q "DIFFERENT Y: .* elements differ; worst at" verify.out
+"$O" verify two_a.onnx two_b.onnx --input X=x.npy >verify2.out 2>&1
+rc=$?
+check "verify: outputs partly matching by name pair by position (exit 1)" test "$rc" -eq 1
+check "verify: position pairs name A's output" grep -q "DIFFERENT Z (A's Y): " verify2.out
 check "verify: tolerance can accept" "$O" verify a.onnx a.onnx --rtol 0 --atol 0
 expect_fail2 "run: missing input" "input 'X' was not given" "$O" run a.onnx
 expect_fail2 "run: wrong dtype" "input 'X': expected float data, got int64" "$O" run a.onnx --input X=x_int.npy
 expect_fail2 "run: wrong shape" "input 'X': dim 1 must be 3" "$O" run a.onnx --input X=x_bad_shape.npy
+expect_fail2 "run: .npy big-endian names the type" ".npy element type '>f4' is not supported" "$O" run a.onnx --input X=x_be.npy
+expect_fail2 "run: .npy object names the type" ".npy element type '|O' is not supported" "$O" run a.onnx --input X=x_obj.npy
+expect_fail2 "run: .npy type string unterminated" "x_descr_open.npy: malformed .npy header" "$O" run a.onnx --input X=x_descr_open.npy
+expect_fail2 "run: .npy dim out of range" "x_dim_range.npy: malformed .npy shape" "$O" run a.onnx --input X=x_dim_range.npy
+check "run: a sequence input from a SequenceProto .pb" sh -c "'$O' run seq_in.onnx --input S=seq.pb | grep -q 'Y: tensor float \[3\]  min 4  max 6'"
+check "run: a sequence input from --input-dir" "$O" run seq_in.onnx --input-dir seqdir
+check "verify: a sequence input from --input-dir" "$O" verify seq_in.onnx seq_in.onnx --input-dir seqdir
+expect_fail2 "run: a TensorProto for a sequence input" "x.pb: not a serialized onnx.SequenceProto" "$O" run seq_in.onnx --input S=x.pb
 expect_fail2 "run: unknown input name" "no input named 'Z'" "$O" run a.onnx --input Z=x.npy
 expect_fail2 "run: not a tensor file" "TensorProto" "$O" run a.onnx --input X=a.onnx
 expect_fail2 "run: missing tensor file" "missing.npy: cannot open" "$O" run a.onnx --input X=missing.npy
@@ -71,6 +117,17 @@ expect_fail2 "verify: one model" "needs models A and B" "$O" verify a.onnx
 expect_fail2 "verify: bad tolerance" "--rtol needs a non-negative number" "$O" verify a.onnx a.onnx --rtol -1
 : >notdir
 expect_fail2 "run: output dir is a file" "notdir: not a directory" "$O" run a.onnx --random --output-dir notdir
+expect_fail2 "run: --keep file of an output" "--keep 'output_0' would be written to k1/output_0.pb, the file of output 0" \
+    "$O" run keep.onnx --random --dim batch=2 --output-dir k1 --keep output_0
+expect_fail2 "run: --keep names sharing a file" "--keep 'a/b' and 'a_b' would both be written to k1/a_b.npy" \
+    "$O" run keep.onnx --random --dim batch=2 --output-dir k1 --npy --keep a/b,a_b
+check "run: refused --keep writes nothing" test ! -e k1/output_0.pb
+"$O" run keep.onnx --random --dim batch=2 --output-dir k2 --keep a/b,nosuch,X >keep.out 2>keep.err
+rc=$?
+check "run: --keep of unknown names still runs" test "$rc" -eq 0
+check "run: --keep of unknown names is noted" grep -q "note: --keep 'nosuch': no node computed a value of that name" keep.err
+check "run: --keep of a graph input is noted" grep -q "note: --keep 'X': no node computed" keep.err
+check "run: kept value written" test -s k2/a_b.pb
 check "run --help" sh -c "'$O' run --help | grep -q -- '--input-dir DIR'"
 check "verify --help" sh -c "'$O' verify --help | grep -q 'Exit status: 0 the outputs agree, 1 they differ'"
 finish

@@ -21,6 +21,15 @@ bad = nh.from_array(np.ones((5,), np.float32), 'w')
 YF = helper.make_tensor_value_info('y', TensorProto.FLOAT, None)
 g = helper.make_graph([helper.make_node('Add', ['x', 'w'], ['y'], name='bad_add')], 'g', [X], [YF], [bad])
 onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('', 14)]), 'bad.onnx')
+# MatMul of rank 13 (the cost read its K from an 8-entry array) and an Add
+# whose element count overflows 64 bits (the cost wrapped to a small number)
+A = helper.make_tensor_value_info('a', TensorProto.FLOAT, [1] * 11 + [3, 4])
+B = helper.make_tensor_value_info('b', TensorProto.FLOAT, [4, 5])
+g = helper.make_graph([helper.make_node('MatMul', ['a', 'b'], ['y'], name='mm')], 'g', [A, B], [YF])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('', 14)]), 'rank13.onnx')
+H = helper.make_tensor_value_info('h', TensorProto.FLOAT, [6148914691236517206, 3])
+g = helper.make_graph([helper.make_node('Add', ['h', 'h'], ['y'], name='add')], 'g', [H], [YF])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('', 14)]), 'huge.onnx')
 PY
 check "--shapes: symbolic and known dims, producers" sh -c "'$O' info m.onnx --shapes >s.txt &&
   grep -q '  a: float \[batch, 3, 4\]  <- Add' s.txt && grep -q '  y: bool \[batch, 3, 4\]  <- Less' s.txt &&
@@ -38,6 +47,10 @@ relu = c['nodes'][1]
 assert relu['nonlinear'] == 12 and relu['constraints'] == 16 * 12 and relu['estimated'] is True
 assert c['total']['params'] == 6 and c['total']['param_bytes'] == 24
 assert c['ops'][0]['constraints'] >= c['ops'][-1]['constraints']\""
+check "--cost: MatMul K from the last dim of a rank-13 input" sh -c "'$O' info rank13.onnx --cost |
+  grep -q '^total: macs 60,'"
+check "--cost: element counts saturate instead of wrapping" sh -c "'$O' info huge.onnx --cost |
+  grep -q 'elementwise 18446744073709551615, nonlinear 0, constraints 18446744073709551615'"
 expect_fail2 "contradicting shapes name the node" "node 'bad_add' (Add):" "$O" info bad.onnx --shapes
 check "plain info does not need inference" "$O" info bad.onnx
 finish

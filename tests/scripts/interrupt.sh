@@ -130,4 +130,13 @@ expect_fail2 "model write fails, no old OUT" "File too large" \
     --external-data o.onnx.data --external-threshold 100000
 no_leftovers "  no OUT" "$work/out" "$out"
 no_leftovers "  no data file" "$work/out" "$out.data"
+# Without the trap: SIGXFSZ killed the process (exit 153, no message) and
+# left the temporary behind; the CLI ignores it, so the write fails cleanly.
+expect_fail2 "optimize past ulimit -f, SIGXFSZ not ignored by the caller" "File too large" \
+    bash -c 'trap - XFSZ; ulimit -f 100; exec "$@"' _ "$ONNXFOLD" optimize "$work/in/wide.onnx" "$out"
+no_leftovers "  no OUT, no temporary" "$work/out" "$out"
+expect_fail2 "run --output-dir past ulimit -f" "output_0.pb: write failed: File too large" \
+    bash -c 'trap - XFSZ; ulimit -f 100; exec "$@"' _ "$ONNXFOLD" run "$work/in/wide.onnx" \
+    --output-dir "$work/out"
+no_leftovers "  no output file, no temporary" "$work/out" "$work/out/output_0.pb"
 finish

@@ -69,8 +69,25 @@ expect_fail2 "input shape for a missing input" "no input 'Z'" "$O" optimize chai
 expect_fail2 "input shape contradicting the model" "dim 1 is 3 in the model, not 4" "$O" optimize chain.onnx x.onnx --input-shape X=1,4
 expect_fail2 "input shape of the wrong rank" "has rank 2, 3 dims given" "$O" optimize chain.onnx x.onnx --input-shape X=1,3,1
 expect_fail2 "bad input shape syntax" "--input-shape needs NAME=d0,d1" "$O" optimize chain.onnx x.onnx --input-shape X=a,b
+expect_fail2 "input shape given twice" "--input-shape given twice for input 'X'" \
+    "$O" optimize chain.onnx x.onnx --input-shape X=2,3 --input-shape X=5,3
 expect_fail2 "OUT is IN" "is the input file" "$O" optimize chain.onnx chain.onnx
 no_leftovers "nothing written on refusal" "$work" "$work/x.onnx"
+# --report naming IN, OUT or OUT's data file replaced a model with the JSON
+cp chain.onnx keep_in.onnx
+expect_fail2 "--report is IN" "--report 'keep_in.onnx' is the input model IN" \
+    "$O" optimize keep_in.onnx x.onnx --report keep_in.onnx
+check "--report is IN: IN unchanged" cmp chain.onnx keep_in.onnx
+ln -sf keep_in.onnx report_link.json
+expect_fail2 "--report is a symlink to IN" "is the input model IN" \
+    "$O" optimize keep_in.onnx x.onnx --report report_link.json
+expect_fail2 "--report is OUT" "--report './x.onnx' is the output model OUT" \
+    "$O" optimize chain.onnx x.onnx --report ./x.onnx
+expect_fail2 "--report is OUT's data file" "is OUT's external data file" \
+    "$O" optimize chain.onnx x.onnx --external-data w.bin --report w.bin
+expect_fail2 "--report empty" "--report needs a FILE" "$O" optimize chain.onnx x.onnx --report ""
+no_leftovers "nothing written on a refused --report" "$work" "$work/x.onnx"
+check "--report is IN: IN still loads" "$O" info keep_in.onnx
 check "--input-shape fixes the dims" sh -c "'$O' optimize chain.onnx fixed.onnx --input-shape X=2,3 &&
 \"$PYTHON\" -c \"import onnx; m = onnx.load('fixed.onnx'); d = m.graph.input[0].type.tensor_type.shape.dim; assert [x.dim_value for x in d] == [2, 3]\""
 finish
