@@ -42,6 +42,11 @@ typedef struct ev_step {
     ev_ref *in;
     uint32_t *out;  /* slot per output, EV_ABSENT when absent */
     uint32_t *free; /* slots whose last use is this step */
+    /* the node's graph attributes and their plans (planned per call site
+     * inside function bodies, so looked up here rather than by graph) */
+    uint32_t n_subs;
+    const ir_graph **sub_graphs;
+    const ev_plan **sub_plans;
 } ev_step;
 
 enum { SLOT_NODE = 0, SLOT_INIT, SLOT_INPUT };
@@ -64,7 +69,6 @@ struct ev_session {
     base_pool *pool;
     op_runtime rt;
     ev_plan *main;
-    base_ptrmap graph_plans; /* subgraph -> plan */
     uint32_t n_plans, cap_plans;
     ev_plan **plans; /* every plan, for freeing */
     ev_observer observe;
@@ -75,6 +79,7 @@ typedef struct ev_frame {
     ev_session *s;
     const ev_plan *plan;
     struct ev_frame *parent;
+    const ev_step *step; /* the step running (its subgraphs are run_subgraph's) */
     op_tensor **slots;
     bool *owned;
 } ev_frame;
@@ -158,13 +163,17 @@ static base_status densify(ir_model *m, const ir_sparse_tensor *sp, op_tensor **
     bool coords = idx->rank == 2;
     for (int64_t k = 0; k < vals->numel; k++) {
         int64_t flat = 0;
-        if (coords) {
-            for (uint32_t a = 0; a < sp->rank; a++)
-                flat = flat * sp->dims[a] + op_tensor_get_i64(idx, k * (int64_t)sp->rank + a);
+        bool in_range = true;
+        if (coords) { /* each coordinate within its axis, so flat < numel */
+            for (uint32_t a = 0; a < sp->rank && in_range; a++) {
+                int64_t x = op_tensor_get_i64(idx, k * (int64_t)sp->rank + a);
+                in_range = x >= 0 && x < sp->dims[a];
+                if (in_range) flat = flat * sp->dims[a] + x;
+            }
         } else {
             flat = op_tensor_get_i64(idx, k);
         }
-        if (flat < 0 || flat >= t->numel) {
+        if (!in_range || flat < 0 || flat >= t->numel) {
             st = base_diag_set(d, BASE_ERR_INVALID, "sparse index out of range");
             goto done;
         }
@@ -204,6 +213,14 @@ static base_status ref_of(const ev_plan *p, const ir_value *v, ev_ref *r, base_d
  * of the node at step `step`). */
 static void mark_inner_reads(const ev_plan *home, const ir_graph *g, uint32_t step, int64_t *last)
 {
+    /* A body may return an outer value directly, with no node reading it. */
+    for (uint32_t i = 0; i < g->outputs.n; i++) {
+        const ir_value *v = g->outputs.items[i].value;
+        uint64_t slot;
+        if (v && v->graph == home->g && base_ptrmap_get(&home->slots, v, &slot) &&
+            last[slot] < (int64_t)step)
+            last[slot] = step;
+    }
     for (const ir_node *n = g->first; n; n = n->next) {
         for (uint32_t i = 0; i < n->n_inputs; i++) {
             const ir_value *v = n->inputs[i];
@@ -267,6 +284,12 @@ static base_status plan_node(plan_ctx *pc, ev_plan *p, const ir_node *n, ev_step
         if (r != BASE_OK) return r;
     }
     /* Subgraphs are planned now, with this plan as their parent. */
+    uint32_t n_subs = 0;
+    for (uint32_t a = 0; a < n->n_attrs; a++)
+        n_subs += n->attrs[a].g ? 1 : (uint32_t)n->attrs[a].n_graphs;
+    st->sub_graphs = palloc(s, n_subs, sizeof *st->sub_graphs);
+    st->sub_plans = palloc(s, n_subs, sizeof *st->sub_plans);
+    if (n_subs && (!st->sub_graphs || !st->sub_plans)) return nomem(d);
     for (uint32_t a = 0; a < n->n_attrs; a++) {
         const ir_attr *at = &n->attrs[a];
         const ir_graph *gs[1] = {at->g};
@@ -276,6 +299,8 @@ static base_status plan_node(plan_ctx *pc, ev_plan *p, const ir_node *n, ev_step
             ev_plan *sub;
             r = plan_graph(pc, list[k], p, &sub);
             if (r != BASE_OK) return r;
+            st->sub_graphs[st->n_subs] = list[k];
+            st->sub_plans[st->n_subs++] = sub;
         }
     }
     for (uint32_t i = 0; i < n->n_outputs; i++) {
@@ -309,8 +334,6 @@ static base_status plan_graph(plan_ctx *pc, const ir_graph *g, const ev_plan *pa
     p->g = g;
     p->parent = parent;
     base_ptrmap_init(&p->slots);
-    if (!pc->caller && base_ptrmap_put(&s->graph_plans, g, (uint64_t)(uintptr_t)p) != BASE_OK)
-        return nomem(d);
     /* Slots: graph inputs, initializers, then node outputs as they are planned. */
     uint32_t max_slots = g->inputs.n + g->n_inits + g->n_sparse_inits;
     for (const ir_node *n = g->first; n; n = n->next) max_slots += n->n_outputs;
@@ -441,10 +464,11 @@ static base_status run_subgraph(const op_ctx *c, const ir_graph *g, op_tensor *c
                                 uint32_t n_in, op_tensor **out, uint32_t n_out)
 {
     ev_frame *f = c->frame;
-    uint64_t pp;
-    if (!f || !base_ptrmap_get(&f->s->graph_plans, g, &pp))
-        return base_diag_set(c->d, BASE_ERR_INVALID, "subgraph was not planned");
-    return run_plan(f->s, (const ev_plan *)(uintptr_t)pp, f, in, n_in, out, n_out, false, c->d);
+    const ev_step *st = f ? f->step : NULL;
+    for (uint32_t i = 0; st && i < st->n_subs; i++)
+        if (st->sub_graphs[i] == g)
+            return run_plan(f->s, st->sub_plans[i], f, in, n_in, out, n_out, false, c->d);
+    return base_diag_set(c->d, BASE_ERR_INVALID, "subgraph was not planned");
 }
 
 static base_status run_step(ev_session *s, ev_frame *f, const ev_step *st, base_diag *d)
@@ -472,6 +496,7 @@ static base_status run_step(ev_session *s, ev_frame *f, const ev_step *st, base_
     } else {
         op_ctx c = {st->op, n, ir_model_opset(s->m, n->domain ? n->domain : ""), st->attrs, &s->rt,
                     f,      d};
+        f->step = st;
         r = st->op->kernel(&c, ins, st->n_in, outs, st->n_out);
     }
     if (r != BASE_OK) goto done;
@@ -506,7 +531,7 @@ static base_status run_plan(ev_session *s, const ev_plan *p, ev_frame *parent, o
                             uint32_t n_in, op_tensor **out, uint32_t n_out, bool observe,
                             base_diag *d)
 {
-    ev_frame f = {s, p, parent, NULL, NULL};
+    ev_frame f = {s, p, parent, NULL, NULL, NULL};
     base_status r = BASE_OK;
     if (n_out != p->n_outputs)
         return base_diag_set(d, BASE_ERR_INVALID,
@@ -592,7 +617,6 @@ base_status ev_session_new(ir_model *m, const ev_options *o, ev_session **out, b
     if (!s) return nomem(d);
     s->m = m;
     base_arena_init(&s->arena);
-    base_ptrmap_init(&s->graph_plans);
     uint32_t threads = o ? o->threads : 0;
     if (base_pool_new(threads, &s->pool) != BASE_OK) {
         ev_session_free(s);
@@ -617,7 +641,6 @@ void ev_session_free(ev_session *s)
     if (!s) return;
     for (uint32_t i = 0; i < s->n_plans; i++) plan_free(s->plans[i]);
     free(s->plans);
-    base_ptrmap_free(&s->graph_plans);
     base_pool_free(s->pool);
     base_arena_free(&s->arena);
     free(s);

@@ -305,7 +305,7 @@ base_status ir_tensor_bytes(ir_model *m, const ir_tensor *t, ir_bytes *out, base
     const ir_dtype_info *info = ir_dtype_get(t->data_type);
     uint8_t *buf = base_arena_alloc(&m->data_arena, (size_t)size);
     if (!buf && size) return base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
-    typed_to_raw(t, info, buf, (size_t)size);
+    if (size) typed_to_raw(t, info, buf, (size_t)size); /* empty: typed fields may be NULL */
     *out = (ir_bytes){(size_t)size, buf};
     return BASE_OK;
 }

@@ -139,6 +139,12 @@ static base_status conflict(inf_ctx *c, const ir_node *n, const ir_value *v, con
 /* r = declared (a) merged with inferred (b); false on a contradiction. */
 static bool merge(const op_type *a, const op_type *b, op_type *r, const char **what)
 {
+    /* Nothing inferred (an operator that cannot describe its result, e.g.
+     * an optional holding a sequence): the declared type stands whole. */
+    if (b->kind == OP_KIND_TENSOR && !b->dtype && b->rank < 0) {
+        *r = *a;
+        return true;
+    }
     *r = *b;
     if (a->kind != b->kind && a->dtype && b->dtype) {
         *what = "kind";
@@ -252,9 +258,11 @@ static base_status infer_sub(op_infer_ctx *ic, const ir_graph *cg, const op_type
 static bool try_evaluate(inf_ctx *c, ir_node *n, const op_entry *e, void *attrs,
                          const op_tensor **vals)
 {
-    if (e->flags & (OP_NONDET | OP_SUBGRAPH | OP_ANY_KIND)) return false;
+    if (e->flags & (OP_NONDET | OP_SUBGRAPH)) return false;
     for (uint32_t i = 0; i < n->n_inputs; i++)
-        if (n->inputs[i] && (!vals[i] || vals[i]->nbytes > c->o.max_const_bytes)) return false;
+        if (n->inputs[i] &&
+            (!vals[i] || vals[i]->nbytes > c->o.max_const_bytes || vals[i]->kind != OP_KIND_TENSOR))
+            return false;
     op_tensor *outs[64] = {0};
     if (n->n_outputs > 64) return false;
     base_diag scratch = {0};
@@ -262,8 +270,10 @@ static bool try_evaluate(inf_ctx *c, ir_node *n, const op_entry *e, void *attrs,
                 NULL, &scratch};
     base_status st = e->kernel(&k, (op_tensor *const *)vals, n->n_inputs, outs, n->n_outputs);
     bool ok = st == BASE_OK;
+    /* Only tensors are recorded as constants (an OP_ANY_KIND operator may
+     * make a sequence or an optional even from tensors). */
     for (uint32_t i = 0; ok && i < n->n_outputs; i++)
-        if (n->outputs[i] && !outs[i]) ok = false;
+        if (n->outputs[i] && (!outs[i] || outs[i]->kind != OP_KIND_TENSOR)) ok = false;
     for (uint32_t i = 0; i < n->n_outputs; i++) {
         if (!ok || !n->outputs[i]) {
             op_tensor_free(outs[i]);

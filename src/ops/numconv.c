@@ -6,6 +6,7 @@
 #include "ops/numconv.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "ir/ir.h"
 
@@ -86,13 +87,24 @@ static void max_finite(const fmt *f, uint32_t *e, uint32_t *m)
     }
 }
 
-static uint32_t nan_code(const fmt *f, uint32_t sign)
+/* The NaN a value of sign `sign` becomes. IEEE formats get a quiet NaN
+ * carrying the top bits of the double's payload (0x7e00 for float16 from
+ * the default NaN, as hardware and NumPy give); E4M3FN has one NaN per sign,
+ * the FNUZ formats only 0x80. float4e2m1 has no NaN: the ONNX float4 spec
+ * (docs/technical/float4.md) maps NaN to +6, the largest value, whatever
+ * its sign (onnxruntime does the same). */
+static uint32_t nan_code(const fmt *f, uint32_t sign, double x)
 {
     uint32_t sbit = 1u << (f->ebits + f->mbits);
     uint32_t all = sbit - 1u;
     switch (f->flavor) {
-    case FMT_IEEE:
-        return (sign ? sbit : 0) | all; /* quiet NaN: every exponent and mantissa bit */
+    case FMT_IEEE: {
+        uint64_t b;
+        memcpy(&b, &x, sizeof b);
+        uint32_t payload = (uint32_t)((b & 0xfffffffffffffull) >> (52 - f->mbits));
+        uint32_t quiet = 1u << (f->mbits - 1);
+        return (sign ? sbit : 0) | (((1u << f->ebits) - 1u) << f->mbits) | quiet | payload;
+    }
     case FMT_FN:
         return (sign ? sbit : 0) | all;
     case FMT_FNUZ:
@@ -100,7 +112,9 @@ static uint32_t nan_code(const fmt *f, uint32_t sign)
     case FMT_NONE:
         break;
     }
-    return 0; /* no NaN in the format: ONNX leaves it unspecified; 0 is what we give */
+    uint32_t emx, mmx;
+    max_finite(f, &emx, &mmx);
+    return (emx << f->mbits) | mmx;
 }
 
 static uint32_t encode(const fmt *f, double x, bool saturate)
@@ -111,7 +125,7 @@ static uint32_t encode(const fmt *f, double x, bool saturate)
         if (isnan(x)) return sbit;
         if (x == 0) return 0; /* no negative zero */
     }
-    if (isnan(x)) return nan_code(f, sign);
+    if (isnan(x)) return nan_code(f, sign, x);
     uint32_t emx, mmx;
     max_finite(f, &emx, &mmx);
     uint32_t max_code = (emx << f->mbits) | mmx;
@@ -122,7 +136,7 @@ static uint32_t encode(const fmt *f, double x, bool saturate)
     else if (f->flavor == FMT_IEEE)
         overflow = sign | (((1u << f->ebits) - 1u) << f->mbits); /* infinity */
     else
-        overflow = nan_code(f, sign);
+        overflow = nan_code(f, sign, x);
     if (isinf(a)) return overflow;
     if (a == 0) return sign;
     int e2;
@@ -156,6 +170,27 @@ static uint32_t encode(const fmt *f, double x, bool saturate)
     if (code > max_code) return overflow;
     if (code == 0 && f->flavor == FMT_FNUZ) return 0;
     return sign | code;
+}
+
+bool op_float_params(int32_t dtype, int *precision, int *emin)
+{
+    fmt f;
+    switch (dtype) {
+    case IR_DTYPE_DOUBLE:
+        *precision = 53, *emin = -1022;
+        return true;
+    case IR_DTYPE_FLOAT:
+        *precision = 24, *emin = -126;
+        return true;
+    case IR_DTYPE_FLOAT8E8M0:
+        *precision = 1, *emin = -127;
+        return true;
+    default:
+        if (!fmt_of(dtype, &f)) return false;
+        *precision = f.mbits + 1;
+        *emin = 1 - f.bias;
+        return true;
+    }
 }
 
 double op_small_to_f64(int32_t dtype, uint32_t bits)

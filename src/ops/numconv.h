@@ -7,7 +7,9 @@
  * with `saturate`, ±infinity and values beyond the largest finite number
  * become ± that number; without it they become infinity where the format has
  * one (float16, bfloat16, E5M2) and NaN otherwise. NaN stays NaN (sign kept
- * where the format can hold it). Decoding is exact.
+ * where the format can hold it; IEEE formats get a quiet NaN with the top of
+ * the payload, as hardware does); float4e2m1, which has no NaN, takes +6 for
+ * it as the ONNX float4 spec says. Decoding is exact.
  */
 #ifndef ONNXFOLD_OPS_NUMCONV_H
 #define ONNXFOLD_OPS_NUMCONV_H
@@ -23,6 +25,11 @@ uint32_t op_f64_to_small(int32_t dtype, double x, bool saturate);
  * "up" (away from zero), "down" (toward zero), "nearest" (ties up). */
 typedef enum op_e8m0_round { OP_E8M0_UP = 0, OP_E8M0_DOWN, OP_E8M0_NEAREST } op_e8m0_round;
 uint8_t op_f64_to_e8m0(double x, bool saturate, op_e8m0_round mode);
+
+/* Precision (significand bits, hidden bit included) and smallest normal
+ * exponent of a binary float dtype, double and float included (float8e8m0:
+ * 1 and -127). False for other dtypes. */
+bool op_float_params(int32_t dtype, int *precision, int *emin);
 
 /* Kernels convert float16/bfloat16 element by element with base/half.h
  * (float in and out, same rounding); these functions are for the rest. */

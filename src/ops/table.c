@@ -115,9 +115,11 @@ base_status op_check_arity(const op_entry *e, const ir_node *n, base_diag *d)
                              n->n_outputs, e->name, e->out_lo, e->out_hi);
     /* The first in_lo inputs are required; the inputs of a variadic list
      * (from position in_lo - 1 on) may not be empty either. Control-flow
-     * operators check their own (Loop's first two are optional). */
+     * operators check their own (Loop's first two are optional, and so is
+     * Scan 8's first). */
     uint32_t required = e->in_lo;
-    if (e->in_hi == OP_VARIADIC && !(e->flags & OP_SUBGRAPH)) required = n->n_inputs;
+    if (e->in_hi == OP_VARIADIC) required = n->n_inputs;
+    if (e->flags & OP_SUBGRAPH) required = 0;
     for (uint32_t i = 0; i < required && i < n->n_inputs; i++)
         if (!n->inputs[i])
             return base_diag_set(d, BASE_ERR_INVALID, "input %" PRIu32 " is required but empty", i);

@@ -80,6 +80,13 @@ typedef void (*un_row)(void *ctx, const int64_t *off, int64_t o, int64_t n, cons
         const T *px = (const T *)j->x + off[0];                                                    \
         TO *po = (TO *)j->o + o;                                                                   \
         int64_t s = st[0];                                                                         \
+        if (s == 1) { /* the common, contiguous case: a loop the compiler vectorizes */            \
+            for (int64_t i = 0; i < n; i++) {                                                      \
+                C x = LOAD(px[i]);                                                                 \
+                po[i] = STORE((R)(EXPR));                                                          \
+            }                                                                                      \
+            return;                                                                                \
+        }                                                                                          \
         for (int64_t i = 0; i < n; i++) {                                                          \
             C x = LOAD(px[i * s]);                                                                 \
             po[i] = STORE((R)(EXPR));                                                              \

@@ -126,4 +126,67 @@ enum { SHP_RESIZE, SHP_UPSAMPLE };
 /* ops/grid_sample.c: GridSample and AffineGrid share their parser. */
 enum { SHP_GRID_SAMPLE, SHP_AFFINE_GRID };
 
+/* ops/norm.c: LayerNormalization and RMSNormalization share one kernel. */
+enum { NORM_LAYER, NORM_RMS };
+/* ops/signal.c */
+enum { SIG_HANN, SIG_HAMMING, SIG_BLACKMAN, SIG_MEL, SIG_DFT, SIG_STFT };
+
+/* ops/optim.c */
+enum { OPT_ADAGRAD, OPT_ADAM, OPT_MOMENTUM, OPT_GRADIENT };
+
+/* ops/seqmodel.c */
+enum { SEQ_LINEAR_ATTENTION };
+
+/* ops/ml_basic.c */
+enum {
+    MLB_LABEL_ENCODER,
+    MLB_CATEGORY_MAPPER,
+    MLB_BINARIZER,
+    MLB_IMPUTER,
+    MLB_SCALER,
+    MLB_NORMALIZER,
+    MLB_ONE_HOT,
+    MLB_ARRAY_FEATURE_EXTRACTOR,
+    MLB_FEATURE_VECTORIZER
+};
+
+/* ops/ml_tree.c */
+enum { TREE_REGRESSOR, TREE_CLASSIFIER, TREE_ENSEMBLE };
+
+/* ops/ml_linear.c */
+enum { LIN_REGRESSOR, LIN_CLASSIFIER, LIN_SVM_REGRESSOR, LIN_SVM_CLASSIFIER };
+
+/* ops/ml_map.c */
+enum { MAP_ZIP, MAP_DICT, MAP_CAST };
+/* ops/sequence.c: sequences and optionals. */
+enum {
+    SEQ_EMPTY,
+    SEQ_CONSTRUCT,
+    SEQ_INSERT,
+    SEQ_ERASE,
+    SEQ_AT,
+    SEQ_LENGTH,
+    SEQ_SPLIT,
+    SEQ_CONCAT,
+    OPT_MAKE,
+    OPT_HAS,
+    OPT_GET
+};
+
+/* ops/control.c: operators that run graph attributes. */
+enum { CF_IF, CF_LOOP, CF_SCAN, CF_SEQUENCE_MAP };
+
+/* ops/rnn.c */
+enum { RNN_SIMPLE, RNN_GRU, RNN_LSTM };
+
+/* ops/random.c */
+enum {
+    RAND_NORMAL,
+    RAND_UNIFORM,
+    RAND_NORMAL_LIKE,
+    RAND_UNIFORM_LIKE,
+    RAND_BERNOULLI,
+    RAND_MULTINOMIAL
+};
+
 #endif

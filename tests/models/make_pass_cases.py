@@ -24,13 +24,14 @@ def vi(name, shape, elem=F):
     return helper.make_tensor_value_info(name, elem, shape)
 
 
-def save(name, nodes, inits, inputs, outputs, op, count, opset=15):
+def save(name, nodes, inits, inputs, outputs, op, count, opset=15, random=False):
     g = helper.make_graph(nodes, 'g', inputs, outputs, inits)
     m = helper.make_model(g, opset_imports=[helper.make_opsetid('', opset)])
     m.ir_version = 8
     onnx.checker.check_model(m, full_check=True)
     onnx.save(m, os.path.join(out, name))
-    cases.append(f'{name} {op} {count}')
+    # random models cannot be compared run against run: marked "random"
+    cases.append(f'{name} {op} {count}' + (' random' if random else ''))
 
 
 X = vi('x', [2, 3, 4])
@@ -64,7 +65,7 @@ save('dropout_mask_used.onnx', [relu, helper.make_node('Dropout', ['r'], ['d', '
 save('dropout_training.onnx',
      [relu, helper.make_node('Dropout', ['r', 'ratio', 'train'], ['d'])],
      [nh.from_array(np.array(0.5, np.float32), 'ratio'), nh.from_array(np.array(True), 'train')],
-     [X], [vi('d', [2, 3, 4])], 'Dropout', 1)
+     [X], [vi('d', [2, 3, 4])], 'Dropout', 1, random=True)
 # Cast to its own type goes; a real Cast stays
 save('cast_same_type.onnx', [relu, helper.make_node('Cast', ['r'], ['c'], to=F),
                              helper.make_node('Neg', ['c'], ['y'])], [], [X], [vi('y', [2, 3, 4])],
@@ -143,6 +144,7 @@ rng = np.random.default_rng(3)
 XC = vi('x', [1, 2, 6, 6])
 w = nh.from_array(rng.normal(0, 1, (3, 2, 3, 3)).astype(np.float32), 'w')
 def pad_case(name, mode='constant', value=None, consumer='Conv', count=0, pads=(0, 0, 1, 2, 0, 0, 2, 1)):
+    cin = 2 + pads[1] + pads[5]  # channels after the Pad
     ins = ['x', 'p'] + (['v'] if value is not None else [])
     inits = [nh.from_array(np.array(pads, np.int64), 'p')]
     if value is not None:
@@ -150,7 +152,8 @@ def pad_case(name, mode='constant', value=None, consumer='Conv', count=0, pads=(
     nodes = [helper.make_node('Pad', ins, ['px'], mode=mode)]
     if consumer == 'Conv':
         nodes.append(helper.make_node('Conv', ['px', 'w'], ['y'], pads=[1, 0, 0, 1]))
-        inits.append(w)
+        inits.append(w if cin == 2 else
+                     nh.from_array(rng.normal(0, 1, (3, cin, 3, 3)).astype(np.float32), 'w'))
         oshape = [1, 3, 6 + pads[2] + pads[6] - 1, 6 + pads[3] + pads[7] - 1]
     else:
         nodes.append(helper.make_node('MaxPool', ['px'], ['y'], kernel_shape=[2, 2]))
@@ -197,12 +200,35 @@ cases.append('dedup.onnx Initializers 1')  # k1, k2 and the folded Reshape(k3) a
 # ---- fold-constants must not fold random operators (P-CF 1) nor blow the size budget (P-CF 2)
 save('random_not_folded.onnx', [helper.make_node('RandomUniform', [], ['r'], shape=[2, 3, 4], seed=1.0),
                                 helper.make_node('Add', ['x', 'r'], ['y'])], [], [X],
-     [vi('y', [2, 3, 4])], 'RandomUniform', 1)
+     [vi('y', [2, 3, 4])], 'RandomUniform', 1, random=True)
 save('expand_blowup.onnx', [helper.make_node('Expand', ['one', 'big'], ['e']),
                             helper.make_node('ReduceSum', ['e'], ['s'], keepdims=0),
                             helper.make_node('Add', ['x', 's'], ['y'])],
      [nh.from_array(np.array([1.0], np.float32), 'one'),
       nh.from_array(np.array([1024, 1024, 32], np.int64), 'big')], [X], [vi('y', [2, 3, 4])],
      'Expand', 1)
+
+# ---- eliminate-common: repeated Shape/Gather chains computed once; random ops and outputs kept
+XS2 = vi('x', ['batch', 3, 4])
+save('cse_shape_twice.onnx',
+     [helper.make_node('Shape', ['x'], ['s1']), helper.make_node('Shape', ['x'], ['s2']),
+      helper.make_node('Gather', ['s1', 'i'], ['g1'], axis=0),
+      helper.make_node('Gather', ['s2', 'i'], ['g2'], axis=0),
+      helper.make_node('Add', ['g1', 'g2'], ['y'])],
+     [nh.from_array(np.array(0, np.int64), 'i')], [XS2], [vi('y', [], TensorProto.INT64)],
+     'Shape', 1)
+save('cse_relu_twice.onnx', [helper.make_node('Relu', ['x'], ['a']), helper.make_node('Relu', ['x'], ['b']),
+                             helper.make_node('Add', ['a', 'b'], ['y'])], [], [X],
+     [vi('y', [2, 3, 4])], 'Relu', 1)
+save('cse_different_attrs.onnx', [helper.make_node('LeakyRelu', ['x'], ['a'], alpha=0.1),
+                                  helper.make_node('LeakyRelu', ['x'], ['b'], alpha=0.2),
+                                  helper.make_node('Add', ['a', 'b'], ['y'])], [], [X],
+     [vi('y', [2, 3, 4])], 'LeakyRelu', 2)
+save('cse_both_outputs.onnx', [helper.make_node('Relu', ['x'], ['a']), helper.make_node('Relu', ['x'], ['b'])],
+     [], [X], [vi('a', [2, 3, 4]), vi('b', [2, 3, 4])], 'Relu', 2)
+save('cse_random_kept.onnx', [helper.make_node('RandomUniformLike', ['x'], ['a'], seed=1.0),
+                              helper.make_node('RandomUniformLike', ['x'], ['b'], seed=1.0),
+                              helper.make_node('Add', ['a', 'b'], ['y'])], [], [X],
+     [vi('y', [2, 3, 4])], 'RandomUniformLike', 2, random=True)
 open(os.path.join(out, 'cases.txt'), 'w').write('\n'.join(cases) + '\n')
 print('ok', len(cases))

@@ -8,7 +8,7 @@
 O=$ONNXFOLD
 cd "$work" || exit 1
 py "$SRC/tests/models/make_pass_cases.py" . >gen.log 2>&1 || { cat gen.log; exit 1; }
-while read -r f op want; do
+while read -r f op want flag; do
     out="opt_$f"
     if ! "$O" optimize "$f" "$out" --verbose >"$f.log" 2>&1; then
         fail=$((fail + 1)); echo "FAIL: $f: optimize failed"; sed 's/^/    | /' "$f.log"; continue
@@ -19,7 +19,8 @@ g = onnx.load('$out').graph
 print(len(g.initializer) if '$op' == 'Initializers' else sum(n.op_type == '$op' for n in g.node))")
     if [ "$n" = "$want" ]; then pass=$((pass + 1)); else
         fail=$((fail + 1)); echo "FAIL: $f: $n $op left, expected $want"; sed 's/^/    | /' "$f.log"; fi
-    check "$f: same outputs" "$O" verify "$out" "$f" --seed 1 --rtol 0 --atol 0
+    # a model with random operators computes other values on every run
+    [ "$flag" = random ] || check "$f: same outputs" "$O" verify "$out" "$f" --seed 1 --rtol 0 --atol 0
     check "$f: graph outputs keep their names" py -c "
 import onnx
 a, b = onnx.load('$f'), onnx.load('$out')

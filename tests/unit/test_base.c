@@ -17,6 +17,8 @@
 
 #include "base/arena.h"
 #include "base/file.h"
+#include "base/json.h"
+#include "base/sha256.h"
 #include "base/half.h"
 #include "base/os.h"
 #include "base/strmap.h"
@@ -541,6 +543,71 @@ static void diag_keeps_first_error(void **state)
     assert_int_equal(base_diag_set(NULL, BASE_ERR_IO, "x"), BASE_ERR_IO);
 }
 
+static void sha256_known_vectors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        const char *hex;
+    } v[] = {
+        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+    };
+    for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+        base_sha256 s;
+        base_sha256_init(&s);
+        /* fed one byte at a time to cover the buffering */
+        for (size_t i = 0; v[k].in[i]; i++) base_sha256_update(&s, v[k].in + i, 1);
+        uint8_t dg[32];
+        base_sha256_final(&s, dg);
+        char hex[65];
+        for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", dg[i]);
+        assert_string_equal(hex, v[k].hex);
+    }
+    base_sha256 s;
+    base_sha256_init(&s);
+    char a[1000];
+    memset(a, 'a', sizeof a);
+    for (int i = 0; i < 1000; i++) base_sha256_update(&s, a, sizeof a);
+    uint8_t dg[32];
+    base_sha256_final(&s, dg);
+    assert_int_equal(dg[0], 0xcd);
+    assert_int_equal(dg[31], 0xd0); /* cdc76e5c...046d39ccc7112cd0 */
+}
+
+static void json_reads_and_refuses(void **state)
+{
+    (void)state;
+    base_arena a;
+    base_arena_init(&a);
+    const char *doc = "{\"a\": [1, -2.5e3, true, null, \"x\\u00e9\\ud83d\\ude00\"], \"b\": {}}";
+    base_json *j;
+    assert_int_equal(base_json_parse(doc, strlen(doc), &a, &j, NULL), BASE_OK);
+    const base_json *arr = base_json_get(j, "a");
+    assert_non_null(arr);
+    assert_int_equal(arr->n, 5);
+    assert_true(arr->items[0]->is_int && arr->items[0]->i == 1);
+    assert_true(arr->items[1]->num == -2500 && !arr->items[1]->is_int);
+    assert_true(arr->items[2]->kind == BASE_JSON_BOOL && arr->items[2]->b);
+    assert_int_equal(arr->items[3]->kind, BASE_JSON_NULL);
+    assert_string_equal(arr->items[4]->str, "x\xc3\xa9\xf0\x9f\x98\x80");
+    assert_int_equal(base_json_get(j, "b")->kind, BASE_JSON_OBJECT);
+    assert_null(base_json_get(j, "c"));
+    static const char *bad[] = {"{",   "[1,]", "{\"a\" 1}",   "\"\\ud800\"", "\"a\\u0000\"",
+                                "1 2", "nul",  "\"tab\tin\"", "[1e999]"};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        base_diag d = {0};
+        assert_int_equal(base_json_parse(bad[k], strlen(bad[k]), &a, &j, &d), BASE_ERR_FORMAT);
+        assert_non_null(strstr(d.msg, "JSON:"));
+    }
+    char deep[200];
+    memset(deep, '[', sizeof deep);
+    assert_int_equal(base_json_parse(deep, sizeof deep, &a, &j, NULL), BASE_ERR_FORMAT);
+    base_arena_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -558,6 +625,8 @@ int main(void)
         cmocka_unit_test(remove_all_removes_temporaries),
         cmocka_unit_test(file_map_errors),
         cmocka_unit_test(diag_keeps_first_error),
+        cmocka_unit_test(sha256_known_vectors),
+        cmocka_unit_test(json_reads_and_refuses),
     };
     return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }

@@ -1,0 +1,1 @@
+2bb2c2zz2zz2zz2zz2c2zz2zz2c2zz2zzBy
