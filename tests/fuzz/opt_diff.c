@@ -161,11 +161,13 @@ typedef struct model_opts {
 } model_opts;
 
 /* Generator patterns: one counter each, to show what was exercised. */
+/* clang-format off */
 #define PATTERNS(X)                                                                                \
-    X(conv_bn)                                                                                     \
-    X(convt_bn) X(gemm_bn) X(matmul_bn) X(conv_affine) X(pad_then) X(matmul_add) X(identity_chain) \
-        X(cast) X(transpose2) X(reshape2) X(unsqueeze_squeeze) X(flatten) X(constant)              \
-            X(shape_chain) X(if_) X(loop) X(const_chain) X(int_chain) X(merge) X(unary)
+    X(conv_bn) X(convt_bn) X(gemm_bn) X(matmul_bn) X(conv_affine) X(pad_then) X(matmul_add)       \
+    X(identity_chain) X(cast) X(transpose2) X(reshape2) X(unsqueeze_squeeze) X(flatten)            \
+    X(constant) X(shape_chain) X(if_) X(loop) X(const_chain) X(int_chain) X(merge) X(unary)        \
+    X(common) X(bn_alone) X(function)
+/* clang-format on */
 
 enum pattern_id {
 #define X(n) PAT_##n,
@@ -269,7 +271,12 @@ static tv *push(gen *G, ir_value *v, int32_t dt, uint32_t rank, const int64_t *d
 {
     if (G->failed) return NULL;
     if (G->n_pool == MAX_POOL) return gen_fail(G, "pool full"), NULL;
-    if (numel_of(rank, dims) > MAX_NUMEL) gen_fail(G, "value too large (generator bug)");
+    if (numel_of(rank, dims) > MAX_NUMEL) {
+        char b[128];
+        gen_fail(G, "value %s of %s too large (generator bug)",
+                 op_shape_str(rank, dims, b, sizeof b),
+                 v->producer ? v->producer->op_type : "an initializer or input");
+    }
     tv *t = &G->pool[G->n_pool++];
     memset(t, 0, sizeof *t);
     t->v = v;
@@ -675,7 +682,7 @@ static void rand_dims(gen *G, uint32_t r, int64_t *dims)
     if (r >= 1 && rng_chance(&G->r, 0.7)) dims[0] = G->o.batch;
     if (r >= 3) {
         dims[1] = rng_int(&G->r, 1, 6);
-        for (uint32_t k = 2; k < r; k++) dims[k] = rng_int(&G->r, r == 5 ? 2 : 3, r == 5 ? 5 : 8);
+        for (uint32_t k = 2; k < r; k++) dims[k] = rng_int(&G->r, r == 5 ? 2 : 3, r == 5 ? 4 : 8);
     }
 }
 
@@ -693,6 +700,29 @@ static tv *act(gen *G, uint32_t rmin, uint32_t rmax)
 }
 
 /* ---- the steps of a model ------------------------------------------------------------------ */
+
+/* Negative axes and indices: from opset 11 (Concat, Flatten, Gather, Squeeze, ...). */
+static bool neg_ok(const gen *G)
+{
+    return G->o.opset >= 11;
+}
+
+/* Slice: starts/ends/axes attributes before opset 10, inputs after. */
+static ir_node *slice_node(gen *G, ir_value *x, const int64_t *st, const int64_t *en,
+                           const int64_t *ax, int64_t n, bool with_axes)
+{
+    if (G->o.opset < 10) {
+        ir_node *sl = node(G, "Slice", 1, &x, 1);
+        if (!sl) return NULL;
+        attr_ints(G, sl, "starts", st, (size_t)n);
+        attr_ints(G, sl, "ends", en, (size_t)n);
+        if (with_axes) attr_ints(G, sl, "axes", ax, (size_t)n);
+        return sl;
+    }
+    ir_value *in[4] = {x, ints_param(G, st, n), ints_param(G, en, n), NULL};
+    if (with_axes) in[3] = ints_param(G, ax, n);
+    return node(G, "Slice", with_axes ? 4 : 3, in, 1);
+}
 
 static void tap(gen *G, tv *x);
 
@@ -906,10 +936,13 @@ static tv *batchnorm(gen *G, tv *x)
     in[2] = param(G, t_normal(G, t1, 1, &c, 0, 0.3), "bias");
     in[3] = param(G, t_normal(G, t2, 1, &c, 0, 0.3), "mean");
     in[4] = param(G, t_uniform(G, t2, 1, &c, rng_chance(&G->r, 0.1) ? 0.001 : 0.2, 2.0), "var");
-    bool training = G->o.opset >= 14 && rng_chance(&G->r, 0.08);
+    /* Batch statistics over a few elements per channel divide rounding noise
+     * by a variance near 0: training forms only with enough elements. */
+    bool enough = numel_of(x->rank, x->dims) / c >= 4;
+    bool training = G->o.opset >= 14 && rng_chance(&G->r, 0.08) && enough;
     uint32_t nout = 1;
     if (training && rng_chance(&G->r, 0.6)) nout = 3;
-    if (G->o.opset < 14 && rng_chance(&G->r, 0.08)) nout = (uint32_t)rng_int(&G->r, 2, 5);
+    if (G->o.opset < 14 && rng_chance(&G->r, 0.08) && enough) nout = (uint32_t)rng_int(&G->r, 2, 5);
     ir_node *n = node(G, "BatchNormalization", 5, in, nout);
     if (!n) return NULL;
     double u = rng_unit(&G->r);
@@ -1124,7 +1157,8 @@ static bool p_pad_then(gen *G)
         if (lim > 2) lim = 2;
         pads[i] = rng_int(&G->r, 0, lim);
         pads[r + i] = rng_chance(&G->r, 0.6) ? pads[i] : rng_int(&G->r, 0, lim);
-        if (mode < 6 && rng_chance(&G->r, 0.06) && x->dims[i] > 2) pads[r + i] = -1; /* crop */
+        if (mode < 6 && neg_ok(G) && rng_chance(&G->r, 0.06) && x->dims[i] > 2)
+            pads[r + i] = -1; /* crop */
     }
     if (mode < 6 && rng_chance(&G->r, 0.08)) pads[1 + (rng_chance(&G->r, 0.5) ? 0 : r)] = 1;
     if (mode < 6 && rng_chance(&G->r, 0.05)) pads[0] = 1;
@@ -1144,24 +1178,34 @@ static bool p_pad_then(gen *G)
         if (na == 0) use_axes = false;
     }
     ir_value *in[4] = {x->v, NULL, NULL, NULL};
-    in[1] = use_axes ? ints_param(G, apads, 2 * na) : ints_param(G, pads, 2 * (int64_t)r);
-    uint32_t nin = 2;
-    if (mode < 6) {
-        int v = (int)rng_int(&G->r, 0, 3); /* absent, "", 0, non-zero */
-        if (mode >= 4) v = 3;
-        if (v >= 1) nin = 3;
-        if (v >= 2) {
-            op_tensor *cv = tensor(G, x->dt, 0, NULL);
-            if (cv) op_tensor_set_f64(cv, 0, v == 2 ? 0.0 : rng_chance(&G->r, 0.5) ? 1.5 : -0.75);
-            in[2] = param(G, cv, "cv");
+    ir_node *n;
+    if (G->o.opset < 11) { /* Pad-2: pads and value are attributes */
+        n = node(G, "Pad", 1, in, 1);
+        if (!n) return false;
+        attr_ints(G, n, "pads", pads, 2 * r);
+        if (mode < 6 && rng_chance(&G->r, 0.6))
+            attr_float(G, n, "value", mode >= 4 ? 1.5f : rng_chance(&G->r, 0.5) ? 0.0f : -0.75f);
+    } else {
+        in[1] = use_axes ? ints_param(G, apads, 2 * na) : ints_param(G, pads, 2 * (int64_t)r);
+        uint32_t nin = 2;
+        if (mode < 6) {
+            int v = (int)rng_int(&G->r, 0, 3); /* absent, "", 0, non-zero */
+            if (mode >= 4) v = 3;
+            if (v >= 1) nin = 3;
+            if (v >= 2) {
+                op_tensor *cv = tensor(G, x->dt, 0, NULL);
+                if (cv)
+                    op_tensor_set_f64(cv, 0, v == 2 ? 0.0 : rng_chance(&G->r, 0.5) ? 1.5 : -0.75);
+                in[2] = param(G, cv, "cv");
+            }
         }
+        if (use_axes) {
+            nin = 4;
+            in[3] = ints_param(G, axes, na);
+        }
+        n = node(G, "Pad", nin, in, 1);
+        if (!n) return false;
     }
-    if (use_axes) {
-        nin = 4;
-        in[3] = ints_param(G, axes, na);
-    }
-    ir_node *n = node(G, "Pad", nin, in, 1);
-    if (!n) return false;
     if (mode >= 6 || rng_chance(&G->r, 0.2))
         attr_string(G, n, "mode", mode < 6 ? "constant" : mode < 8 ? "reflect" : "edge");
     tv *p = push(G, n->outputs[0], x->dt, r, pd);
@@ -1173,8 +1217,8 @@ static bool p_pad_then(gen *G)
     conv_plan cp;
     memset(&cp, 0, sizeof cp);
     plan_window(G, p, &cp, false, false);
-    bool dil = maxp || G->o.opset >= 19;
-    bool ceil_mode = rng_chance(&G->r, 0.2);
+    bool dil = (maxp && G->o.opset >= 10) || G->o.opset >= 19;
+    bool ceil_mode = G->o.opset >= 10 && rng_chance(&G->r, 0.2);
     cp.out[0] = pd[0], cp.out[1] = pd[1];
     for (uint32_t i = 0; i < cp.ns; i++) {
         if (!dil) cp.d[i] = 1;
@@ -1187,6 +1231,7 @@ static bool p_pad_then(gen *G)
             window_out(pd[2 + i], cp.k[i], cp.s[i], cp.d[i], cp.pb[i], cp.pe[i], ceil_mode);
         if (cp.out[2 + i] < 1) return false;
     }
+    if (numel_of(r, cp.out) > MAX_NUMEL) return false;
     ir_node *pool = node(G, maxp ? "MaxPool" : "AveragePool", 1, &p->v, 1);
     if (!pool) return false;
     window_attrs(G, pool, &cp, true, dil);
@@ -1387,7 +1432,7 @@ static bool p_identity_chain(gen *G)
             if (!n) return false;
             if (G->o.opset < 12 && rng_chance(&G->r, 0.5)) attr_float(G, n, "ratio", 0.5f);
             if (nout == 2) {
-                tv *mask = push(G, n->outputs[1], IR_DTYPE_BOOL, r, d);
+                tv *mask = push(G, n->outputs[1], G->o.opset >= 10 ? IR_DTYPE_BOOL : dt, r, d);
                 if (mask && rng_chance(&G->r, 0.6)) mask->out = true;
             }
             x = push(G, n->outputs[0], dt, r, d);
@@ -1418,29 +1463,32 @@ static bool p_identity_chain(gen *G)
         }
         case 7: { /* zero Pad */
             int64_t pads[2 * MAXR] = {0};
-            ir_value *in[2] = {x->v, ints_param(G, pads, 2 * (int64_t)r)};
-            ir_node *n = node(G, "Pad", 2, in, 1);
+            ir_node *n;
+            if (G->o.opset < 11) {
+                n = node(G, "Pad", 1, &x->v, 1);
+                if (n) attr_ints(G, n, "pads", pads, 2 * r);
+            } else {
+                ir_value *in[2] = {x->v, ints_param(G, pads, 2 * (int64_t)r)};
+                n = node(G, "Pad", 2, in, 1);
+            }
             x = n ? push(G, n->outputs[0], dt, r, d) : NULL;
             break;
         }
         case 8: { /* full Slice (ends past the end, maybe negative starts) */
             int64_t st[MAXR], en[MAXR], ax[MAXR];
             for (uint32_t i = 0; i < r; i++) {
-                st[i] = rng_chance(&G->r, 0.3) ? -d[i] : 0;
+                st[i] = neg_ok(G) && rng_chance(&G->r, 0.3) ? -d[i] : 0;
                 en[i] = rng_chance(&G->r, 0.5) ? d[i] : INT64_MAX;
                 ax[i] = i;
             }
-            ir_value *in[4] = {x->v, ints_param(G, st, r), ints_param(G, en, r), NULL};
-            uint32_t nin = 3;
-            if (rng_chance(&G->r, 0.5)) nin = 4, in[3] = ints_param(G, ax, r);
-            ir_node *n = node(G, "Slice", nin, in, 1);
+            ir_node *n = slice_node(G, x->v, st, en, ax, r, rng_chance(&G->r, 0.5));
             x = n ? push(G, n->outputs[0], dt, r, d) : NULL;
             break;
         }
         case 9: { /* Concat of one input */
             ir_node *n = node(G, "Concat", 1, &x->v, 1);
             if (!n) return false;
-            attr_int(G, n, "axis", rng_int(&G->r, -(int64_t)r, r - 1));
+            attr_int(G, n, "axis", rng_int(&G->r, neg_ok(G) ? -(int64_t)r : 0, r - 1));
             x = push(G, n->outputs[0], dt, r, d);
             break;
         }
@@ -1469,7 +1517,8 @@ static bool p_identity_chain(gen *G)
             }
             ir_node *n = node(G, "Flatten", 1, &x->v, 1);
             if (!n) return false;
-            if (rng_chance(&G->r, 0.5)) attr_int(G, n, "axis", rng_chance(&G->r, 0.5) ? 1 : -1);
+            if (rng_chance(&G->r, 0.5))
+                attr_int(G, n, "axis", neg_ok(G) && rng_chance(&G->r, 0.5) ? -1 : 1);
             x = push(G, n->outputs[0], dt, r, d);
             break;
         }
@@ -1598,7 +1647,8 @@ static bool p_unsqueeze_squeeze(gen *G)
     for (int64_t j = 0; j < na; j++) is_new[axes[j]] = true;
     for (int64_t i = 0, k = 0; i < out_r; i++) ud[i] = is_new[i] ? 1 : x->dims[k++];
     int64_t wa[2];
-    for (int64_t j = 0; j < na; j++) wa[j] = rng_chance(&G->r, 0.3) ? axes[j] - out_r : axes[j];
+    for (int64_t j = 0; j < na; j++)
+        wa[j] = neg_ok(G) && rng_chance(&G->r, 0.3) ? axes[j] - out_r : axes[j];
     ir_node *u = axes_node(G, "Unsqueeze", x->v, wa, na, false);
     tv *y = u ? push(G, u->outputs[0], x->dt, (uint32_t)out_r, ud) : NULL;
     if (!y) return false;
@@ -1609,7 +1659,7 @@ static bool p_unsqueeze_squeeze(gen *G)
     double c = rng_unit(&G->r);
     if (c < 0.55) {
         for (int64_t j = 0; j < na; j++)
-            sq[ns++] = rng_chance(&G->r, 0.3) ? axes[j] - out_r : axes[j];
+            sq[ns++] = neg_ok(G) && rng_chance(&G->r, 0.3) ? axes[j] - out_r : axes[j];
         if (ns == 2 && rng_chance(&G->r, 0.5)) {
             int64_t t = sq[0];
             sq[0] = sq[1], sq[1] = t;
@@ -1634,7 +1684,7 @@ static bool p_flatten(gen *G)
 {
     tv *x = any_value(G);
     if (!x) return false;
-    int64_t axis = rng_int(&G->r, -(int64_t)x->rank, x->rank);
+    int64_t axis = rng_int(&G->r, neg_ok(G) ? -(int64_t)x->rank : 0, x->rank);
     int64_t a = axis < 0 ? axis + x->rank : axis, d[2] = {1, 1};
     for (int64_t i = 0; i < (int64_t)x->rank; i++) d[i < a ? 0 : 1] *= x->dims[i];
     ir_node *n = node(G, "Flatten", 1, &x->v, 1);
@@ -1658,6 +1708,7 @@ static bool p_constant(gen *G)
     if (x->dt != IR_DTYPE_FLOAT && (form == 1 || form == 2)) form = 0;
     if (last > 8 && (form == 2 || form == 5)) form = 0;
     if (G->o.opset < 12 && form >= 1 && form <= 4) form = 0; /* value_* since Constant-12 */
+    if (G->o.opset < 11 && form == 5) form = 0;              /* sparse_value since 11 */
     if (G->o.opset < 12 && form == 6) form = 7;
     ir_node *n = node(G, "Constant", 0, NULL, 1);
     if (!n) return false;
@@ -1784,7 +1835,8 @@ static bool p_shape_chain(gen *G)
     int64_t rest = numel_of(r, x->dims) / x->dims[0];
     switch (variant) {
     case 0: { /* Gather dim 0 -> Unsqueeze -> Concat [n, -1] -> Reshape */
-        ir_value *in[2] = {s->v, konst(G, t_scalar_i64(G, rng_chance(&G->r, 0.7) ? 0 : -rr), "i")};
+        ir_value *in[2] = {
+            s->v, konst(G, t_scalar_i64(G, !neg_ok(G) || rng_chance(&G->r, 0.7) ? 0 : -rr), "i")};
         ir_node *g = node(G, "Gather", 2, in, 1);
         if (!g) return false;
         if (rng_chance(&G->r, 0.3)) attr_int(G, g, "axis", 0);
@@ -1812,8 +1864,7 @@ static bool p_shape_chain(gen *G)
             head = push(G, s2->outputs[0], IR_DTYPE_INT64, 1, &one);
         } else {
             int64_t z = 0;
-            ir_value *in[3] = {s->v, ints_param(G, &z, 1), ints_param(G, &one, 1)};
-            ir_node *sl = node(G, "Slice", 3, in, 1);
+            ir_node *sl = slice_node(G, s->v, &z, &one, &z, 1, rng_chance(&G->r, 0.5));
             head = sl ? push(G, sl->outputs[0], IR_DTYPE_INT64, 1, &one) : NULL;
         }
         int64_t m1 = -1;
@@ -1821,7 +1872,7 @@ static bool p_shape_chain(gen *G)
         if (!head) return false;
         ir_node *cc = node(G, "Concat", 2, cin, 1);
         if (!cc) return false;
-        attr_int(G, cc, "axis", -1);
+        attr_int(G, cc, "axis", neg_ok(G) ? -1 : 0);
         int64_t two = 2, od[2] = {x->dims[0], rest};
         tv *sp = push(G, cc->outputs[0], IR_DTYPE_INT64, 1, &two);
         return sp && op2(G, "Reshape", x->v, sp->v, x->dt, 2, od);
@@ -2281,7 +2332,8 @@ static bool p_int_chain(gen *G)
             for (int64_t i = 0; k && i < k->numel; i++)
                 op_tensor_set_i64(k, i, rng_int(&G->rv, -4, 4));
             ir_value *kv = param(G, k, "ik");
-            x = op2(G, ops[rng_int(&G->r, 0, 4)], x->v, kv, IR_DTYPE_INT64, r, d);
+            x = op2(G, ops[rng_int(&G->r, 0, G->o.opset >= 12 ? 4 : 2)], x->v, kv, IR_DTYPE_INT64,
+                    r, d); /* Max/Min take integers from 12 */
             break;
         }
         case 2:
@@ -2380,7 +2432,8 @@ static bool p_merge(gen *G)
             ir_value *in[2] = {ac.v, b->v};
             ir_node *n = node(G, "Concat", 2, in, 1);
             if (!n) return false;
-            attr_int(G, n, "axis", rng_chance(&G->r, 0.3) ? (int64_t)ax - ac.rank : ax);
+            attr_int(G, n, "axis",
+                     neg_ok(G) && rng_chance(&G->r, 0.3) ? (int64_t)ax - ac.rank : ax);
             return push(G, n->outputs[0], ac.dt, ac.rank, cd) != NULL;
         }
     }
@@ -2394,6 +2447,293 @@ static bool p_unary(gen *G)
     if (!x) return false;
     static const char *const ops[] = {"Relu", "Sigmoid", "Tanh", "Neg", "Abs", "LeakyRelu", "Elu"};
     return op1(G, ops[rng_int(&G->r, 0, 6)], x->v, x->dt, x->rank, x->dims) != NULL;
+}
+
+/* Pairs of nodes that are, or almost are, the same computation
+ * (eliminate-common): identical unary nodes, attributes that differ only
+ * slightly (LeakyRelu alpha, Transpose perm, Constant 0.0 against -0.0), a
+ * Constant tensor stored raw against typed, Dropout with and without its
+ * mask, duplicated Shape -> Gather chains, two Convs reading one weight. */
+static bool p_common(gen *G)
+{
+    tv *x = act(G, 1, 4);
+    if (!x) return false;
+    tv xc = *x;
+    tv *a = NULL, *b = NULL;
+    switch (rng_int(&G->r, 0, 7)) {
+    case 0: { /* identical unary nodes */
+        static const char *const ops[] = {"Relu", "Sigmoid", "Neg", "Abs"};
+        const char *op = ops[rng_int(&G->r, 0, 3)];
+        a = op1(G, op, xc.v, xc.dt, xc.rank, xc.dims);
+        b = op1(G, rng_chance(&G->r, 0.8) ? op : "Relu", xc.v, xc.dt, xc.rank, xc.dims);
+        break;
+    }
+    case 1: { /* LeakyRelu: same alpha, or one absent (0.01) and one explicit */
+        float al[2];
+        bool has[2];
+        for (int i = 0; i < 2; i++) {
+            has[i] = rng_chance(&G->r, 0.7);
+            al[i] = rng_chance(&G->r, 0.5) ? 0.01f : 0.2f;
+        }
+        tv *r[2];
+        for (int i = 0; i < 2; i++) {
+            ir_node *n = node(G, "LeakyRelu", 1, &xc.v, 1);
+            if (!n) return false;
+            if (has[i]) attr_float(G, n, "alpha", al[i]);
+            r[i] = push(G, n->outputs[0], xc.dt, xc.rank, xc.dims);
+        }
+        a = r[0], b = r[1];
+        break;
+    }
+    case 2: { /* Transpose: perms equal or not */
+        if (xc.rank < 2) return false;
+        int64_t p1[MAXR], p2[MAXR];
+        random_perm(G, xc.rank, p1);
+        if (rng_chance(&G->r, 0.5))
+            memcpy(p2, p1, sizeof p1);
+        else
+            random_perm(G, xc.rank, p2);
+        a = transpose(G, &xc, p1, true);
+        b = a ? transpose(G, &xc, p2, true) : NULL;
+        if (a && b && memcmp(a->dims, b->dims, xc.rank * sizeof *xc.dims) != 0) {
+            /* different shapes: both still used, as graph outputs */
+            a->out = b->out = true;
+            return true;
+        }
+        break;
+    }
+    case 3: { /* Constant 0.0 and -0.0 (or equal ones), dividing x: signed infinities */
+        if (xc.dt != IR_DTYPE_FLOAT || G->o.opset < 12) return false;
+        tv *c[2];
+        bool neg = rng_chance(&G->r, 0.6);
+        for (int i = 0; i < 2; i++) {
+            ir_node *n = node(G, "Constant", 0, NULL, 1);
+            if (!n) return false;
+            float v = i == 1 && neg ? -0.0f : 0.0f;
+            if (rng_chance(&G->r, 0.5)) v = i == 1 && neg ? -2.0f : 2.0f;
+            attr_float(G, n, "value_float", v);
+            c[i] = push(G, n->outputs[0], IR_DTYPE_FLOAT, 0, NULL);
+        }
+        if (!c[0] || !c[1]) return false;
+        a = op2(G, "Div", xc.v, c[0]->v, xc.dt, xc.rank, xc.dims);
+        b = op2(G, "Div", xc.v, c[1]->v, xc.dt, xc.rank, xc.dims);
+        if (a && b) a->out = b->out = true; /* inf - inf would hide the sign */
+        return a && b;
+    }
+    case 4: { /* Constant tensors with the same values, raw and typed */
+        uint32_t kr = (uint32_t)rng_int(&G->r, 0, xc.rank);
+        const int64_t *kd = xc.dims + (xc.rank - kr);
+        op_tensor *t = t_normal(G, xc.dt, kr, kd, 0, 1);
+        tv *c[2];
+        for (int i = 0; i < 2; i++) {
+            ir_node *n = node(G, "Constant", 0, NULL, 1);
+            ir_tensor *it = n ? ir_of(G, t, NULL) : NULL;
+            if (!it) return op_tensor_free(t), false;
+            attr_tensor(G, n, "value", it);
+            c[i] = push(G, n->outputs[0], xc.dt, kr, kd);
+        }
+        op_tensor_free(t);
+        if (!c[0] || !c[1]) return false;
+        a = op2(G, "Mul", xc.v, c[0]->v, xc.dt, xc.rank, xc.dims);
+        b = op2(G, "Mul", xc.v, c[1]->v, xc.dt, xc.rank, xc.dims);
+        break;
+    }
+    case 5: { /* Dropout with and without the mask output */
+        ir_node *n1 = node(G, "Dropout", 1, &xc.v, 1);
+        ir_node *n2 = node(G, "Dropout", 1, &xc.v, rng_chance(&G->r, 0.5) ? 2 : 1);
+        if (!n1 || !n2) return false;
+        a = push(G, n1->outputs[0], xc.dt, xc.rank, xc.dims);
+        b = push(G, n2->outputs[0], xc.dt, xc.rank, xc.dims);
+        if (n2->n_outputs == 2) {
+            tv *mask =
+                push(G, n2->outputs[1], G->o.opset >= 10 ? IR_DTYPE_BOOL : xc.dt, xc.rank, xc.dims);
+            if (mask) mask->out = true;
+        }
+        break;
+    }
+    case 6: { /* two Shape -> Gather -> Unsqueeze chains */
+        int64_t rr = xc.rank, one = 1;
+        tv *u[2];
+        for (int i = 0; i < 2; i++) {
+            ir_node *sh = node(G, "Shape", 1, &xc.v, 1);
+            tv *s = sh ? push(G, sh->outputs[0], IR_DTYPE_INT64, 1, &rr) : NULL;
+            ir_value *in[2] = {s ? s->v : NULL, konst(G, t_scalar_i64(G, 0), "i")};
+            ir_node *g = s ? node(G, "Gather", 2, in, 1) : NULL;
+            tv *g0 = g ? push(G, g->outputs[0], IR_DTYPE_INT64, 0, NULL) : NULL;
+            int64_t ax = 0;
+            ir_node *un = g0 ? axes_node(G, "Unsqueeze", g0->v, &ax, 1, false) : NULL;
+            u[i] = un ? push(G, un->outputs[0], IR_DTYPE_INT64, 1, &one) : NULL;
+            if (!u[i]) return false;
+        }
+        int64_t m1 = -1, two = 2, rest = numel_of(xc.rank, xc.dims) / xc.dims[0];
+        tv *r[2];
+        for (int i = 0; i < 2; i++) {
+            ir_value *cin[2] = {u[i]->v, ints_param(G, &m1, 1)};
+            ir_node *cc = node(G, "Concat", 2, cin, 1);
+            if (!cc) return false;
+            attr_int(G, cc, "axis", 0);
+            tv *sp = push(G, cc->outputs[0], IR_DTYPE_INT64, 1, &two);
+            int64_t od[2] = {xc.dims[0], rest};
+            r[i] = sp ? op2(G, "Reshape", xc.v, sp->v, xc.dt, 2, od) : NULL;
+            if (!r[i]) return false;
+        }
+        a = r[0], b = r[1];
+        break;
+    }
+    default: { /* two Convs reading one weight, each maybe followed by a BN */
+        if (xc.rank < 3 || xc.rank > 5) return false;
+        tv *c1 = conv_same(G, &xc);
+        if (!c1) return false;
+        tv c1c = *c1;
+        ir_node *p = c1->v->producer;
+        ir_value *in[3] = {p->inputs[0], p->inputs[1], p->n_inputs > 2 ? p->inputs[2] : NULL};
+        ir_node *n2 = node(G, "Conv", p->n_inputs, in, 1);
+        if (!n2) return false;
+        for (uint32_t i = 0; i < p->n_attrs; i++) {
+            ir_attr *at = new_attr(G, n2, p->attrs[i].name, p->attrs[i].type);
+            if (at) *at = p->attrs[i];
+        }
+        tv *c2 = push(G, n2->outputs[0], xc.dt, xc.rank, xc.dims);
+        if (!c2) return false;
+        tv c2c = *c2;
+        a = rng_chance(&G->r, 0.6) ? batchnorm(G, &c1c) : &G->pool[(size_t)(c1 - G->pool)];
+        tv ac = a ? *a : c1c;
+        b = rng_chance(&G->r, 0.6) ? batchnorm(G, &c2c) : &G->pool[(size_t)(c2 - G->pool)];
+        if (!b) return false;
+        return op2(G, "Add", ac.v, b->v, xc.dt, xc.rank, xc.dims) != NULL;
+    }
+    }
+    if (!a || !b) return false;
+    tv ac = *a;
+    return op2(G, rng_chance(&G->r, 0.5) ? "Add" : "Sub", ac.v, b->v, ac.dt, ac.rank, ac.dims) !=
+           NULL;
+}
+
+/* BatchNormalization after something that is not a Conv, Gemm or MatMul:
+ * nothing to fold into. */
+static bool p_bn_alone(gen *G)
+{
+    tv *x = act(G, 2, 5);
+    if (!x) return false;
+    if (rng_chance(&G->r, 0.5)) {
+        x = op1(G, "Relu", x->v, x->dt, x->rank, x->dims);
+        if (!x) return false;
+    }
+    return batchnorm(G, x) != NULL;
+}
+
+/* A call of a model-local function (domain "local"): its body holds
+ * identity chains, pairs that cancel, and two LeakyRelu nodes whose alpha
+ * refers to two attributes of the call (ref_attr_name; equal or not). */
+static bool p_function(gen *G)
+{
+    if (G->depth || G->m->n_functions >= 4) return false;
+    tv *x = act(G, 1, 4);
+    if (!x) return false;
+    tv xc = *x;
+    ir_model *m = G->m;
+    ir_function *fs = ir_alloc(m, (m->n_functions + 1) * sizeof *fs);
+    if (!fs) return gen_fail(G, "out of memory"), false;
+    if (m->n_functions) memcpy(fs, m->functions, m->n_functions * sizeof *fs);
+    ir_function *f = &fs[m->n_functions];
+    f->name = fresh(G, "F");
+    f->domain = "local";
+    ir_opset *fo = ir_alloc(m, sizeof *fo);
+    const char **names = ir_alloc(m, 2 * sizeof *names);
+    ir_graph *body = ir_graph_new(m, NULL, NULL);
+    if (!fo || !names || !body) return gen_fail(G, "out of memory"), false;
+    *fo = (ir_opset){.domain = "", .has_version = true, .version = G->o.opset};
+    f->opsets = (ir_opsets){1, fo};
+    names[0] = "a1", names[1] = "a2";
+    f->attribute_names = names;
+    f->n_attribute_names = 2;
+    body->is_function_body = true;
+    f->body = body;
+    scope s = {G->cur, G->depth, G->n_pool, G->last};
+    G->cur = body;
+    G->depth++;
+    G->last = 0;
+    ir_value *X = ir_graph_define(body, "X");
+    if (!X || ir_graph_add_input(body, (ir_value_info){.value = X, .name = "X"}) != BASE_OK)
+        return gen_fail(G, "out of memory"), false;
+    tv *t = push(G, X, xc.dt, xc.rank, xc.dims);
+    tv *outs[2] = {NULL, NULL};
+    for (int k = 0; t && k < 2; k++) {
+        tv tc = *t;
+        switch (rng_int(&G->r, 0, 3)) {
+        case 0: /* Identity chain */
+            t = op1(G, "Identity", tc.v, tc.dt, tc.rank, tc.dims);
+            if (t && rng_chance(&G->r, 0.5)) t = op1(G, "Identity", t->v, tc.dt, tc.rank, tc.dims);
+            break;
+        case 1: { /* Transpose pair cancelling */
+            int64_t p1[MAXR], q[MAXR];
+            random_perm(G, tc.rank, p1);
+            for (uint32_t i = 0; i < tc.rank; i++) q[p1[i]] = i;
+            t = transpose(G, &tc, p1, true);
+            if (t) {
+                tv t2 = *t;
+                t = transpose(G, &t2, q, true);
+            }
+            break;
+        }
+        case 2: { /* two LeakyRelu with referenced alphas */
+            tv *l[2];
+            for (int i = 0; i < 2; i++) {
+                ir_node *n = node(G, "LeakyRelu", 1, &tc.v, 1);
+                ir_attr *a = n ? new_attr(G, n, "alpha", IR_ATTR_FLOAT) : NULL;
+                if (!a) return false;
+                a->ref_attr_name = i == 0 ? "a1" : rng_chance(&G->r, 0.7) ? "a2" : "a1";
+                l[i] = push(G, n->outputs[0], tc.dt, tc.rank, tc.dims);
+            }
+            if (!l[0] || !l[1]) return false;
+            tv l0 = *l[0];
+            t = op2(G, "Sub", l0.v, l[1]->v, tc.dt, tc.rank, tc.dims);
+            break;
+        }
+        default:
+            t = op1(G, "Relu", tc.v, tc.dt, tc.rank, tc.dims);
+            break;
+        }
+    }
+    if (!t) return false;
+    outs[0] = t;
+    uint32_t nout = 1;
+    if (rng_chance(&G->r, 0.3)) {
+        outs[1] = &G->pool[s.n_pool]; /* the input X itself as an output */
+        nout = 2;
+    }
+    tv oc[2];
+    for (uint32_t i = 0; i < nout; i++) {
+        oc[i] = *outs[i];
+        if (ir_graph_add_output(body, (ir_value_info){.value = oc[i].v, .name = oc[i].v->name}) !=
+            BASE_OK)
+            return gen_fail(G, "out of memory"), false;
+    }
+    G->cur = s.cur;
+    G->depth = s.depth;
+    G->n_pool = s.n_pool;
+    G->last = s.last;
+    m->functions = fs;
+    m->n_functions++;
+    ir_node *call = ir_node_new(G->cur, f->name, "local", 1, nout);
+    if (!call) return gen_fail(G, "out of memory"), false;
+    call->name = fresh(G, "call");
+    attr_float(G, call, "a1", 0.1f);
+    attr_float(G, call, "a2", rng_chance(&G->r, 0.5) ? 0.1f : 0.3f);
+    if (ir_node_set_input(call, 0, xc.v) != BASE_OK) return gen_fail(G, "out of memory"), false;
+    for (uint32_t i = 0; i < nout; i++) {
+        ir_value *v = ir_value_new(G->cur, fresh(G, "t"));
+        if (!v) return gen_fail(G, "out of memory"), false;
+        ir_node_set_output(call, i, v);
+    }
+    ir_node_append(G->cur, call);
+    tv *r = push(G, call->outputs[0], oc[0].dt, oc[0].rank, oc[0].dims);
+    if (r && nout == 2) {
+        tv *r2 = push(G, call->outputs[1], xc.dt, xc.rank, xc.dims);
+        if (r2) r2->out = true;
+        G->last = (uint32_t)(r - G->pool) + 1;
+    }
+    return r != NULL;
 }
 
 /* ---- models ------------------------------------------------------------------------------ */
@@ -2424,6 +2764,9 @@ static const struct {
     [PAT_int_chain] = {p_int_chain, 4, 1},
     [PAT_merge] = {p_merge, 6, 1},
     [PAT_unary] = {p_unary, 3, 1},
+    [PAT_common] = {p_common, 6, 1},
+    [PAT_bn_alone] = {p_bn_alone, 2, 1},
+    [PAT_function] = {p_function, 3, 0},
 };
 
 static int choose_pattern(gen *G, bool inner)
@@ -2455,9 +2798,10 @@ static void choose_opts(uint64_t seed, model_opts *o)
 {
     rng r;
     rng_seed(&r, seed, 0);
-    static const int64_t opsets[] = {11, 12, 13, 13, 14, 15, 15, 17, 18, 19, 20, 21, 22};
+    static const int64_t opsets[] = {9, 10, 11, 12, 13, 13, 14, 15, 15, 17, 18, 19, 20, 21, 22};
     o->opset = opsets[rng_int(&r, 0, (int64_t)(sizeof opsets / sizeof *opsets) - 1)];
-    o->ir_version = o->opset <= 12   ? 7
+    o->ir_version = o->opset <= 9    ? 4
+                    : o->opset <= 10 ? 5
                     : o->opset <= 14 ? 7
                     : o->opset <= 18 ? 8
                     : o->opset <= 20 ? 9
