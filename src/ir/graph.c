@@ -646,6 +646,12 @@ ir_node *ir_node_clone(const ir_node *n)
     return clone_into(n->graph, n, false);
 }
 
+ir_node *ir_node_clone_into(ir_graph *g, const ir_node *n)
+{
+    BASE_ASSERT(g->model == n->graph->model);
+    return clone_into(g, n, true);
+}
+
 /* ---- traversal ------------------------------------------------------------- */
 
 void ir_graph_for_each(ir_graph *g, ir_graph_fn fn, void *ctx)

@@ -479,6 +479,12 @@ base_status ir_node_resize_inputs(ir_node *n, uint32_t n_inputs) BASE_MUST_CHECK
  * and extras; the same input values (uses added); outputs absent. NULL when
  * out of memory. */
 ir_node *ir_node_clone(const ir_node *n);
+/* A copy of n (same model) in graph g, not yet linked: inputs resolved by
+ * name from g (its own values, else enclosing graphs), outputs defined in g
+ * under the same names (which must be free there), subgraphs deep-copied
+ * below g. For moving a subgraph's nodes into an enclosing graph. NULL when
+ * out of memory. */
+ir_node *ir_node_clone_into(ir_graph *g, const ir_node *n);
 /* Unlinks n from its graph and drops its input uses. Its outputs keep their
  * names but lose their producer; callers first move uses away from them. */
 void ir_node_unlink(ir_node *n);

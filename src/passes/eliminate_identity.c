@@ -14,7 +14,13 @@
  *  - Transpose after Transpose: one Transpose with the composed permutation
  *    (none when it is the identity; OF-4);
  *  - Reshape after Reshape: the second reads the first's input (when its
- *    shape has no 0, which would copy a dim of the first's output, OF-4).
+ *    shape has no 0, which would copy a dim of the first's output, OF-4);
+ *  - If whose condition is a constant: the nodes of the branch it takes are
+ *    copied before it (its initializers too, names made unique in the
+ *    enclosing graph), readers of the If's outputs read the branch's outputs,
+ *    and a graph output keeps its name (through an Identity when the branch
+ *    returns a value that cannot take the name: an input, an initializer, an
+ *    outer value). The untaken branch is dropped with the If.
  * Removing a node makes its readers — subgraph readers included (P-CF 8) —
  * read its input; when its output is a graph output the name is kept by
  * having the input's producer write it (pass_forward), and when that is not
@@ -22,6 +28,7 @@
  * enclosing graph or itself a graph output) the node stays (P-CF 9) and the
  * refusal says why.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "ops/infer.h"
@@ -274,6 +281,104 @@ static base_status chain_reshapes(pass_ctx *c, ir_node *r2)
     return BASE_OK;
 }
 
+/* A name not visible from g nor defined in b, derived from `base`. */
+static const char *fresh_name(pass_ctx *c, const ir_graph *g, const ir_graph *b, const char *base)
+{
+    char buf[512];
+    for (uint64_t k = 1;; k++) {
+        snprintf(buf, sizeof buf, "%.400s__inl%llu", base, (unsigned long long)k);
+        if (!ir_graph_lookup(g, buf) && !ir_graph_find_local(b, buf)) return ir_strdup(c->m, buf);
+    }
+}
+
+static base_status rename_clash(pass_ctx *c, ir_graph *g, ir_graph *b, ir_value *v)
+{
+    if (!v || !ir_graph_lookup(g, v->name)) return BASE_OK;
+    const char *name = fresh_name(c, g, b, v->name);
+    if (!name) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
+    return ir_value_rename(v, name, c->d);
+}
+
+/* If(constant cond) -> the taken branch inlined before the If. */
+static base_status inline_if(pass_ctx *c, ir_node *n)
+{
+    if (!n->n_inputs || !n->inputs[0] || !pass_is_constant(c, n->inputs[0])) return BASE_OK;
+    op_tensor *t;
+    base_status st = pass_constant_value(c, n->inputs[0], &t);
+    if (st != BASE_OK) return st;
+    bool ok = t->numel == 1 && t->kind == OP_KIND_TENSOR;
+    bool taken = ok && op_tensor_get_i64(t, 0) != 0;
+    op_tensor_free(t);
+    if (!ok) return BASE_OK;
+    const ir_attr *a = pass_attr(n, taken ? "then_branch" : "else_branch");
+    ir_graph *b = a ? a->g : NULL;
+    ir_graph *g = n->graph;
+    if (!b || b->inputs.n || b->outputs.n != n->n_outputs) {
+        pass_refuse(c, n, "its branch is malformed (inputs, or outputs not matching the If's)");
+        return BASE_OK;
+    }
+    for (uint32_t i = 0; i < b->outputs.n; i++)
+        if (!b->outputs.items[i].value) {
+            pass_refuse(c, n, "a branch output names no value");
+            return BASE_OK;
+        }
+    /* 1. names of the branch's values that clash with the enclosing graph */
+    for (uint32_t i = 0; i < b->n_inits && st == BASE_OK; i++)
+        st = rename_clash(c, g, b, b->inits[i]);
+    for (uint32_t i = 0; i < b->n_sparse_inits && st == BASE_OK; i++)
+        st = rename_clash(c, g, b, b->sparse_inits[i]);
+    for (ir_node *k = b->first; k && st == BASE_OK; k = k->next)
+        for (uint32_t i = 0; i < k->n_outputs && st == BASE_OK; i++)
+            st = rename_clash(c, g, b, k->outputs[i]);
+    if (st != BASE_OK) return st;
+    /* 2. its initializers join g (dense ones; sparse ones are refused above as rare) */
+    if (b->n_sparse_inits) {
+        pass_refuse(c, n, "its branch holds sparse initializers");
+        return BASE_OK;
+    }
+    for (uint32_t i = 0; i < b->n_inits; i++) {
+        ir_tensor *copy = ir_alloc(c->m, sizeof *copy);
+        if (!copy) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
+        *copy = *b->inits[i]->init;
+        copy->name = b->inits[i]->name;
+        if (!ir_graph_add_initializer(g, copy))
+            return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
+        c->st->inits_added++;
+    }
+    /* 3. its nodes, in order, before the If */
+    for (ir_node *k = b->first; k; k = k->next) {
+        ir_node *copy = ir_node_clone_into(g, k);
+        if (!copy) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
+        ir_node_insert_before(n, copy);
+        c->st->nodes_added++;
+    }
+    /* 4. the If's outputs become the branch's outputs */
+    ir_value *outs[64];
+    if (n->n_outputs > 64) return BASE_OK;
+    for (uint32_t i = 0; i < n->n_outputs; i++)
+        outs[i] = ir_graph_lookup(g, b->outputs.items[i].value->name);
+    ir_node *after = n->next; /* where the If was: an Identity goes there */
+    pass_remove_node(c, n);
+    for (uint32_t i = 0; i < n->n_outputs; i++) {
+        ir_value *o = n->outputs[i];
+        if (!o || !outs[i]) continue;
+        if (pass_forward(c, o, outs[i])) continue;
+        /* a graph output whose value cannot take the name: keep it through an Identity */
+        ir_node *id = ir_node_new(g, "Identity", "", 1, 1);
+        if (!id || ir_node_set_input(id, 0, outs[i]) != BASE_OK)
+            return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
+        id->name = n->name;
+        if (after)
+            ir_node_insert_before(after, id);
+        else
+            ir_node_append(g, id);
+        ir_node_set_output(id, 0, o);
+        c->st->nodes_added++;
+    }
+    c->st->changes++;
+    return BASE_OK;
+}
+
 static base_status visit(pass_ctx *c, ir_graph *g)
 {
     for (ir_node *n = g->first, *next; n; n = next) {
@@ -287,7 +392,9 @@ static base_status visit(pass_ctx *c, ir_graph *g)
             continue;
         }
         base_status st = BASE_OK;
-        if (pass_is_op(n, "Transpose") && n->n_inputs && n->inputs[0])
+        if (pass_is_op(n, "If"))
+            st = inline_if(c, n);
+        else if (pass_is_op(n, "Transpose") && n->n_inputs && n->inputs[0])
             st = compose_transposes(c, n);
         else if (pass_is_op(n, "Reshape") && n->n_inputs && n->inputs[0])
             st = chain_reshapes(c, n);

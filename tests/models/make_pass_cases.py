@@ -230,5 +230,27 @@ save('cse_random_kept.onnx', [helper.make_node('RandomUniformLike', ['x'], ['a']
                               helper.make_node('RandomUniformLike', ['x'], ['b'], seed=1.0),
                               helper.make_node('Add', ['a', 'b'], ['y'])], [], [X],
      [vi('y', [2, 3, 4])], 'RandomUniformLike', 2, random=True)
+
+# ---- eliminate-identity on If: a constant condition inlines the taken branch
+def if_model(name, cond_value, count, graph_output_is_outer=False):
+    t_nodes = [helper.make_node('Relu', ['x'], ['t1']), helper.make_node('Add', ['t1', 'k'], ['t2'])]
+    t_out = 't2'
+    if graph_output_is_outer:
+        t_nodes, t_out = [], 'x'
+    then_g = helper.make_graph(t_nodes, 'then', [], [vi(t_out, [2, 3, 4])],
+                              [nh.from_array(np.full((2, 3, 4), 0.5, np.float32), 'k')] if t_nodes else [])
+    else_g = helper.make_graph([helper.make_node('Neg', ['x'], ['e1'])], 'else', [], [vi('e1', [2, 3, 4])])
+    nodes = [helper.make_node('If', ['c'], ['y'], then_branch=then_g, else_branch=else_g),
+             helper.make_node('Abs', ['y'], ['z'])]
+    save(name, nodes, [nh.from_array(np.array(cond_value), 'c')], [X], [vi('z', [2, 3, 4]), vi('y', [2, 3, 4])],
+         'If', count)
+if_model('if_const_true.onnx', True, 0)
+if_model('if_const_false.onnx', False, 0)
+if_model('if_const_returns_input.onnx', True, 0, graph_output_is_outer=True)
+C = vi('cond', [], TensorProto.BOOL)
+then_g = helper.make_graph([helper.make_node('Relu', ['x'], ['t1'])], 'then', [], [vi('t1', [2, 3, 4])])
+else_g = helper.make_graph([helper.make_node('Neg', ['x'], ['e1'])], 'else', [], [vi('e1', [2, 3, 4])])
+save('if_data_dependent.onnx', [helper.make_node('If', ['cond'], ['y'], then_branch=then_g, else_branch=else_g)],
+     [], [X, C], [vi('y', [2, 3, 4])], 'If', 1)
 open(os.path.join(out, 'cases.txt'), 'w').write('\n'.join(cases) + '\n')
 print('ok', len(cases))
