@@ -3377,8 +3377,20 @@ static void dump_graph(FILE *f, ir_model *m, const ir_graph *g, int indent)
 {
     for (uint32_t i = 0; i < g->inputs.n; i++) {
         const ir_value *v = g->inputs.items[i].value;
-        fprintf(f, "%*sinput %s%s\n", indent, "", v ? v->name : "?",
-                v && v->init ? " (initializer)" : "");
+        const ir_type *t = g->inputs.items[i].type;
+        fprintf(f, "%*sinput %s", indent, "", v ? v->name : "?");
+        if (t && t->kind == IR_TYPE_TENSOR && t->has_elem_type) {
+            fprintf(f, ": %s", op_dtype_name(t->elem_type));
+            for (uint32_t k = 0; t->has_shape && k <= t->shape.rank; k++) {
+                const ir_dim *d = k < t->shape.rank ? &t->shape.dims[k] : NULL;
+                fprintf(f, "%s", k ? (d ? "," : "") : "[");
+                if (d && d->kind == IR_DIM_VALUE) fprintf(f, "%" PRId64, d->value);
+                if (d && d->kind == IR_DIM_PARAM) fprintf(f, "%s", d->param);
+                if (d && d->kind == IR_DIM_NONE) fprintf(f, "?");
+                if (!d) fprintf(f, "]");
+            }
+        }
+        fprintf(f, "%s\n", v && v->init ? " (initializer)" : "");
     }
     for (uint32_t i = 0; i < g->n_inits; i++) {
         fprintf(f, "%*sinit %s = ", indent, "", g->inits[i]->name);
@@ -3675,7 +3687,7 @@ static double now(void)
 static int usage(void)
 {
     fprintf(stderr, "usage: opt_diff [--seconds N | --count N] [--seed S] [--out DIR] "
-                    "[--replay SEED[:SKIP:KEEP]] [--keep-going] [-v]\n");
+                    "[--replay SEED[:SKIP:KEEP]] [--keep-going] [-v] | --dump MODEL\n");
     return 2;
 }
 
@@ -3825,6 +3837,22 @@ int main(int argc, char **argv)
             replay_exact = p1 != NULL;
             have_replay = true;
             i++;
+        } else if (strcmp(a, "--dump") == 0 && v) { /* prints a model as text */
+            ir_model *m = NULL;
+            base_diag d = {0};
+            if (pb_load_file(v, &m, &d) != BASE_OK) {
+                fprintf(stderr, "opt_diff: %s\n", d.msg);
+                return 2;
+            }
+            printf("%s (opset %" PRId64 ", ir %" PRId64 "):\n", v, ir_model_opset(m, ""),
+                   m->ir_version);
+            dump_graph(stdout, m, m->graph, 2);
+            for (uint32_t k = 0; k < m->n_functions; k++) {
+                printf("function %s.%s:\n", m->functions[k].domain, m->functions[k].name);
+                dump_graph(stdout, m, m->functions[k].body, 2);
+            }
+            ir_model_free(m);
+            return 0;
         } else if (strcmp(a, "--keep-going") == 0) {
             keep_going = true;
         } else if (strcmp(a, "-v") == 0) {
