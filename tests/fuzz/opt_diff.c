@@ -2296,6 +2296,26 @@ static bool p_const_chain(gen *G)
     static const char *const ops[] = {"Add", "Sub", "Mul", "Max"};
     tv *c = a && b ? op2(G, ops[rng_int(&G->r, 0, 3)], a, b, x->dt, kr, kd) : NULL;
     if (!c) return false;
+    /* element-wise on the constant: what folding stores must be what the
+     * executor computes, in the same type (P-CF 6) */
+    int un = (int)rng_int(&G->r, 0, 9);
+    if (un < 6) {
+        static const char *const u1[] = {"Abs", "Floor", "Ceil", "Round", "Sign", "Exp"};
+        if (un == 3 && G->o.opset < 11) un = 1; /* Round since 11 */
+        c = op1(G, u1[un], c->v, c->dt, kr, kd);
+    } else if (un < 8 && c) { /* through float16 / bfloat16 / int32 and back */
+        static const int32_t via[] = {IR_DTYPE_FLOAT16, IR_DTYPE_INT32, IR_DTYPE_BFLOAT16};
+        int32_t to = via[rng_int(&G->r, 0, G->o.opset >= 13 ? 2 : 1)]; /* bfloat16 since 13 */
+        ir_node *n1 = node(G, "Cast", 1, &c->v, 1);
+        if (!n1) return false;
+        attr_int(G, n1, "to", to);
+        tv *mid = push(G, n1->outputs[0], to, kr, kd);
+        ir_node *n2 = mid ? node(G, "Cast", 1, &mid->v, 1) : NULL;
+        if (!n2) return false;
+        attr_int(G, n2, "to", x->dt);
+        c = push(G, n2->outputs[0], x->dt, kr, kd);
+    }
+    if (!c) return false;
     switch (rng_int(&G->r, 0, 3)) {
     case 0:
         if (kr >= 2) {
