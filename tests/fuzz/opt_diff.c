@@ -886,7 +886,7 @@ static tv *conv(gen *G, tv *x, bool transpose, int64_t want_cout)
     conv_plan p;
     memset(&p, 0, sizeof p);
     p.cin = x->dims[1];
-    int64_t divs[8], nd = 0;
+    int64_t divs[8] = {1}, nd = 0;
     for (int64_t g = 1; g <= p.cin && nd < 8; g++)
         if (p.cin % g == 0) divs[nd++] = g;
     p.group = rng_chance(&G->r, 0.4) ? 1 : divs[rng_int(&G->r, 0, nd - 1)];
@@ -935,7 +935,8 @@ static int32_t other_float(gen *G)
 static tv *batchnorm(gen *G, tv *x)
 {
     int64_t c = x->dims[1];
-    int32_t t1 = x->dt, t2 = x->dt;
+    int32_t t1 = x->dt;
+    int32_t t2 = t1;
     if (G->o.opset >= 15 && rng_chance(&G->r, 0.1)) t1 = other_float(G);
     if (G->o.opset >= 15 && rng_chance(&G->r, 0.1)) t2 = other_float(G);
     ir_value *in[5] = {x->v, NULL, NULL, NULL, NULL};
@@ -1414,7 +1415,7 @@ static uint32_t refactor(gen *G, int64_t numel, int64_t *d)
     uint32_t r = (uint32_t)rng_int(&G->r, 1, 4);
     int64_t left = numel;
     for (uint32_t i = 0; i + 1 < r; i++) {
-        int64_t divs[64], n = 0;
+        int64_t divs[64] = {1}, n = 0;
         for (int64_t k = 1; k <= left && n < 64; k++)
             if (left % k == 0) divs[n++] = k;
         d[i] = divs[rng_int(&G->r, 0, n - 1)];
