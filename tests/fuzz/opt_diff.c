@@ -1098,7 +1098,7 @@ static bool p_gemm_bn(gen *G)
     if (!a) return false;
     bool ta = rng_chance(&G->r, 0.3), tb = rng_chance(&G->r, 0.4);
     int64_t M = a->dims[ta ? 1 : 0], K = a->dims[ta ? 0 : 1], N = rng_int(&G->r, 1, 6);
-    if (K > 256) return false;
+    if (K > 256 || M * N > MAX_NUMEL) return false;
     int64_t bd[2] = {tb ? N : K, tb ? K : N};
     ir_value *in[3] = {a->v, NULL, NULL};
     in[1] = param(G, t_normal(G, a->dt, 2, bd, 0, 1.0 / sqrt((double)K)), "Bm");
@@ -1161,6 +1161,7 @@ static bool p_matmul_bn(gen *G)
     int64_t od[3];
     memcpy(od, a->dims, a->rank * sizeof *od);
     od[a->rank - 1] = N;
+    if (numel_of(a->rank, od) > MAX_NUMEL || numel_of(wr, wd) > MAX_NUMEL) return false;
     tv *y;
     if (a->rank == 2 && rng_chance(&G->r, 0.15)) {
         /* const [P, M] times x [M, K]: the weight on the left */
@@ -1308,7 +1309,7 @@ static bool p_matmul_add(gen *G)
     if (!a) return false;
     int32_t dt = a->dt;
     int64_t K = a->dims[a->rank - 1], N = rng_int(&G->r, 1, 6), M = a->dims[a->rank - 2];
-    if (K > 256) return false;
+    if (K > 256 || numel_of(a->rank, a->dims) / K * N > MAX_NUMEL) return false;
     int64_t wd[2] = {K, N};
     op_tensor *wt = ints ? tensor(G, dt, 2, wd) : t_normal(G, dt, 2, wd, 0, 1.0 / sqrt((double)K));
     for (int64_t i = 0; ints && wt && i < wt->numel; i++)
