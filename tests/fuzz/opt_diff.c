@@ -284,14 +284,14 @@ static tv *push(gen *G, ir_value *v, int32_t dt, uint32_t rank, const int64_t *d
     t->v = v;
     t->dt = dt;
     t->rank = rank;
-    memcpy(t->dims, dims, rank * sizeof *dims);
+    if (rank) memcpy(t->dims, dims, rank * sizeof *dims);
     t->main = G->depth == 0;
     if (v->producer && G->depth == 0 && G->n_tracks < MAX_TRACK) {
         track *k = &G->tracks[G->n_tracks++];
         snprintf(k->name, sizeof k->name, "%s", v->name);
         k->dt = dt;
         k->rank = rank;
-        memcpy(k->dims, dims, rank * sizeof *dims);
+        if (rank) memcpy(k->dims, dims, rank * sizeof *dims);
     }
     if (v->producer) G->last = G->n_pool;
     return t;
@@ -519,7 +519,7 @@ static feed *add_feed(gen *G, const char *name, int32_t dt, uint32_t rank, const
     snprintf(f->name, sizeof f->name, "%s", name);
     f->dt = dt;
     f->rank = rank;
-    memcpy(f->dims, dims, rank * sizeof *dims);
+    if (rank) memcpy(f->dims, dims, rank * sizeof *dims);
     f->kind = kind;
     return f;
 }
