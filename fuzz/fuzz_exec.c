@@ -3,7 +3,8 @@
  * The input bytes are choices: an opset, a few graph inputs (dtype, rank,
  * dims: empty ones, symbolic ones, now and then huge ones), then up to eight
  * nodes of any operator of the table at that opset (or, now and then, one it
- * lacks), each reading earlier values or new constants, with attributes drawn
+ * lacks; If and Loop with bodies of one such node reading the enclosing
+ * graph), each reading earlier values or new constants, with attributes drawn
  * from the names operators use (axis, perm, pads, to, mode, ...) with values
  * valid or not (negative, out of range, huge, of the wrong type). The model
  * then goes through op_infer_model and the executor on random inputs.
@@ -462,10 +463,12 @@ static const op_entry *pick_op(fx *f)
     return NULL;
 }
 
-static void add_node(fx *f)
+/* A node of graph g reading values of the pool (and new constants); its
+ * outputs join the pool when `pool` (main-graph nodes only). */
+static ir_node *add_node_in(fx *f, ir_graph *g, bool pool)
 {
     const op_entry *e = pick_op(f);
-    if (!e) return;
+    if (!e) return NULL;
     uint32_t hi = e->in_hi > MAX_INPUTS + 1 ? MAX_INPUTS + 1 : e->in_hi;
     uint32_t lo = e->in_lo > hi ? hi : e->in_lo;
     uint32_t nin = (uint32_t)rd_int(&f->r, lo, hi);
@@ -473,8 +476,8 @@ static void add_node(fx *f)
     uint32_t ohi = e->out_hi > 3 ? 3 : e->out_hi;
     uint32_t nout = (uint32_t)rd_int(&f->r, e->out_lo > ohi ? ohi : e->out_lo, ohi);
     if (nout == 0) nout = 1;
-    ir_node *n = ir_node_new(f->g, e->name, e->domain, nin, nout);
-    if (!n) return (void)(f->oom = true);
+    ir_node *n = ir_node_new(g, e->name, e->domain, nin, nout);
+    if (!n) return f->oom = true, NULL;
     n->name = name(f, "n");
     uint32_t sizes = sizing_slots(e->name);
     for (uint32_t i = 0; i < nin; i++) {
@@ -488,18 +491,106 @@ static void add_node(fx *f)
             v = add_constant(f, false);
         else if (f->n_values)
             v = f->values[c % f->n_values];
-        if (ir_node_set_input(n, i, v) != BASE_OK) return (void)(f->oom = true);
+        if (ir_node_set_input(n, i, v) != BASE_OK) return f->oom = true, NULL;
     }
     uint32_t na = (uint32_t)rd_int(&f->r, 0, 4);
     for (uint32_t k = 0; k < na; k++) add_attr(f, n);
     for (uint32_t i = 0; i < nout; i++) {
         if (i > 0 && rd_chance(&f->r, 20)) continue; /* an absent optional output */
+        ir_value *v = ir_value_new(g, name(f, "y"));
+        if (!v) return f->oom = true, NULL;
+        ir_node_set_output(n, i, v);
+        if (pool) add_value(f, v);
+    }
+    ir_node_append(g, n);
+    return n;
+}
+
+/* A subgraph of `owner` holding one node; its outputs: `lead` values first
+ * (a Loop's condition), then the node's first output (or a value of the
+ * pool, read from the enclosing graph). */
+static ir_graph *add_body(fx *f, ir_node *owner, ir_value *const *lead, uint32_t n_lead,
+                          uint32_t n_out)
+{
+    ir_graph *g = ir_graph_new(f->m, f->g, owner);
+    if (!g) return f->oom = true, NULL;
+    ir_node *n = add_node_in(f, g, false);
+    for (uint32_t i = 0; i < n_out && !f->oom; i++) {
+        ir_value *v = i < n_lead                           ? lead[i]
+                      : n && n->n_outputs && n->outputs[0] ? n->outputs[0]
+                      : f->n_values                        ? f->values[rd_byte(&f->r) % f->n_values]
+                                                           : NULL;
+        if (v && ir_graph_add_output(g, (ir_value_info){.value = v, .name = v->name}) != BASE_OK)
+            f->oom = true;
+    }
+    return g;
+}
+
+/* If or Loop: bodies of one node reading the enclosing graph's values
+ * (and, for a Loop, its iteration number, condition and carried value). */
+static void add_control(fx *f)
+{
+    bool loop = rd_chance(&f->r, 50);
+    uint32_t nout = loop && rd_chance(&f->r, 30) ? 2 : 1;
+    ir_node *n = ir_node_new(f->g, loop ? "Loop" : "If", "", loop ? 3 : 1, nout);
+    if (!n) return (void)(f->oom = true);
+    n->name = name(f, loop ? "loop" : "if");
+    ir_value *in[3] = {NULL, NULL, NULL};
+    ir_attr *a = NULL;
+    if (!loop) {
+        in[0] = rd_chance(&f->r, 50) || !f->n_values ? add_constant(f, false)
+                                                     : f->values[rd_byte(&f->r) % f->n_values];
+        for (int b = 0; b < 2 && !f->oom; b++) {
+            ir_graph *g = add_body(f, n, NULL, 0, 1);
+            a = g ? new_attr(f, n, b ? "else_branch" : "then_branch", IR_ATTR_GRAPH) : NULL;
+            if (a) a->g = g;
+        }
+    } else {
+        in[0] = add_constant(f, true); /* trip count: 0-4 */
+        if (rd_chance(&f->r, 50)) in[1] = add_constant(f, false);
+        in[2] = f->n_values ? f->values[rd_byte(&f->r) % f->n_values] : NULL;
+        ir_graph *g = ir_graph_new(f->m, f->g, n);
+        if (!g) return (void)(f->oom = true);
+        ir_value *bi[3];
+        for (int i = 0; i < 3; i++) {
+            bi[i] = ir_graph_define(g, name(f, "b"));
+            if (!bi[i] || ir_graph_add_input(
+                              g, (ir_value_info){.value = bi[i], .name = bi[i]->name}) != BASE_OK)
+                return (void)(f->oom = true);
+        }
+        /* the body's node may read the carried value and the iteration number */
+        uint32_t keep = f->n_values;
+        add_value(f, bi[0]);
+        add_value(f, bi[2]);
+        ir_node *bn = add_node_in(f, g, false);
+        f->n_values = keep;
+        ir_value *outs[3] = {bi[1], bn && bn->outputs[0] ? bn->outputs[0] : bi[2], NULL};
+        outs[2] = outs[1];
+        for (uint32_t i = 0; i < nout + 1 && !f->oom; i++)
+            if (ir_graph_add_output(g, (ir_value_info){.value = outs[i], .name = outs[i]->name}) !=
+                BASE_OK)
+                f->oom = true;
+        a = new_attr(f, n, "body", IR_ATTR_GRAPH);
+        if (a) a->g = g;
+    }
+    if (f->oom) return;
+    for (uint32_t i = 0; i < n->n_inputs; i++)
+        if (ir_node_set_input(n, i, in[i]) != BASE_OK) return (void)(f->oom = true);
+    for (uint32_t i = 0; i < nout; i++) {
         ir_value *v = ir_value_new(f->g, name(f, "y"));
         if (!v) return (void)(f->oom = true);
         ir_node_set_output(n, i, v);
         add_value(f, v);
     }
     ir_node_append(f->g, n);
+}
+
+static void add_node(fx *f)
+{
+    if (rd_chance(&f->r, 8))
+        add_control(f);
+    else
+        add_node_in(f, f->g, true);
 }
 
 static bool build(fx *f)
