@@ -81,3 +81,14 @@ save('matmul_add_bias_computed_later.onnx',
      [t('w', rng.normal(0, 0.5, (2, 3)))],
      [helper.make_tensor_value_info('x', F, [4, 2]), helper.make_tensor_value_info('b', F, [3])],
      [helper.make_tensor_value_info('y', F, [4, 3])], 13)
+
+# 5. shape inference leaks the value of a node it evaluated (all inputs
+# constant) when that node's declared type then contradicts it:
+# `onnxfold info infer_leak_on_contradiction.onnx --shapes` reports the
+# contradiction and LeakSanitizer the tensor try_evaluate (ops/infer.c)
+# computed. opt_diff met it minimizing the Unsqueeze/Squeeze finding.
+save('infer_leak_on_contradiction.onnx',
+     [helper.make_node('Add', ['a', 'b'], ['y'])],
+     [t('a', np.ones(3)), t('b', np.ones(3))],
+     [helper.make_tensor_value_info('x', F, [3])],
+     [helper.make_tensor_value_info('y', F, [3, 1])], 13)
