@@ -1393,9 +1393,8 @@ static tv *reshape_to(gen *G, tv *x, uint32_t r, const int64_t *d, bool allow_sp
             uint32_t j = (uint32_t)rng_int(&G->r, 0, r - 1);
             if (spec[j] != 0 || rng_chance(&G->r, 0.3)) spec[j] = -1;
         }
-        int64_t z = 0, prod = 1;
+        int64_t prod = 1; /* -1 cannot stand for a dim of an empty shape */
         for (uint32_t i = 0; i < r; i++) prod *= d[i];
-        (void)z;
         if (prod == 0)
             for (uint32_t i = 0; i < r; i++)
                 if (spec[i] == -1) spec[i] = d[i];
@@ -2249,7 +2248,6 @@ static void tap_subgraph(gen *G, tv *x)
 static void tap(gen *G, tv *x)
 {
     if (!x || G->failed) return;
-    uint32_t keep_last = G->last;
     size_t xi = (size_t)(x - G->pool);
     double u = rng_unit(&G->r);
     if (u < 0.55) return;
@@ -2262,7 +2260,6 @@ static void tap(gen *G, tv *x)
     } else {
         op1(G, "Identity", x->v, x->dt, x->rank, x->dims);
     }
-    (void)keep_last;
     if (!G->failed) G->last = (uint32_t)xi + 1; /* the pattern goes on from x */
 }
 
@@ -3027,13 +3024,10 @@ static void gen_model(gen *G, uint64_t seed, uint32_t skip_mask, uint64_t keep_m
         rng_seed(&G->r, seed, 100 + (uint64_t)k);
         rng_seed(&G->rv, seed, 200 + (uint64_t)k);
         if (skip_mask >> k & 1) continue;
-        for (int tries = 0; tries < 4 && !G->failed; tries++) {
-            uint32_t n_pool = G->n_pool;
-            size_t n_nodes = G->g->n_nodes;
+        /* a step that gives up leaves what it made (dead code) and another
+         * pattern is tried */
+        for (int tries = 0; tries < 4 && !G->failed; tries++)
             if (run_pattern(G, choose_pattern(G, false))) break;
-            (void)n_pool;
-            (void)n_nodes; /* a step that gives up leaves what it made: dead code */
-        }
     }
     if (G->failed) return;
     add_value_infos(G);
@@ -3224,7 +3218,7 @@ static char *format_report(const onnxfold_optimize_report *rep)
 
 /* Generates model (seed, skip, keep), runs the original, optimizes a copy,
  * runs that, compares. */
-static void evaluate(uint64_t seed, uint32_t skip, uint64_t keep, bool keep_files, outcome *out)
+static void evaluate(uint64_t seed, uint32_t skip, uint64_t keep, outcome *out)
 {
     static gen G; /* large: not on the stack */
     memset(out, 0, sizeof *out);
@@ -3405,9 +3399,6 @@ static void evaluate(uint64_t seed, uint32_t skip, uint64_t keep, bool keep_file
     }
     out->verdict = V_OK;
 done:
-    if (out->verdict == V_OK && !keep_files) {
-        /* nothing to write: drop the copies early */
-    }
     for (uint32_t i = 0; i < n_outa; i++) op_tensor_free(outa ? outa[i] : NULL);
     for (uint32_t i = 0; i < n_outc; i++) op_tensor_free(outc ? outc[i] : NULL);
     free(outa);
@@ -3609,21 +3600,21 @@ static void minimize(uint64_t seed, const outcome *first, uint32_t *skip_out, ui
     uint32_t skip = 0;
     uint64_t keep = ~(uint64_t)0;
     outcome o;
-    evaluate(seed, SKIP_PRUNE, keep, false, &o);
+    evaluate(seed, SKIP_PRUNE, keep, &o);
     if (same_finding(first, &o)) skip = SKIP_PRUNE;
     outcome_free(&o);
     for (int pass = 0; pass < 3; pass++) {
         bool changed = false;
         for (int k = 0; k < MAX_STEPS; k++) {
             if (skip >> k & 1) continue;
-            evaluate(seed, skip | 1u << k, keep, false, &o);
+            evaluate(seed, skip | 1u << k, keep, &o);
             bool same = same_finding(first, &o);
             outcome_free(&o);
             if (same) skip |= 1u << k, changed = true;
         }
         for (int j = 0; j < 64; j++) {
             if (!(keep >> j & 1)) continue;
-            evaluate(seed, skip, keep & ~(1ull << j), false, &o);
+            evaluate(seed, skip, keep & ~(1ull << j), &o);
             bool same = same_finding(first, &o);
             outcome_free(&o);
             if (same) keep &= ~(1ull << j), changed = true;
@@ -3860,7 +3851,7 @@ static void report_finding(const char *dir, uint64_t seed, uint32_t skip, uint64
 {
     outcome o;
     if (shrink) minimize(seed, first, &skip, &keep);
-    evaluate(seed, skip, keep, true, &o);
+    evaluate(seed, skip, keep, &o);
     const outcome *w = o.verdict == V_FINDING ? &o : first;
     char fp[1100];
     fingerprint(w, fp, sizeof fp);
@@ -3944,7 +3935,7 @@ int main(int argc, char **argv)
     }
     if (have_replay) {
         outcome o;
-        evaluate(replay, replay_skip, replay_keep, true, &o);
+        evaluate(replay, replay_skip, replay_keep, &o);
         stats s = {0};
         count(&s, &o);
         int rc = 0;
@@ -3976,7 +3967,7 @@ int main(int argc, char **argv)
         if (seconds && now() - t0 >= seconds) break;
         uint64_t ms = mix64(seed * 0x100000001b3ULL + i);
         outcome o;
-        evaluate(ms, 0, ~(uint64_t)0, false, &o);
+        evaluate(ms, 0, ~(uint64_t)0, &o);
         count(s, &o);
         if (verbose && o.verdict != V_OK)
             printf("seed %" PRIu64 ": %s %s\n", ms,
