@@ -2315,7 +2315,7 @@ static bool p_const_chain(gen *G)
         c = push(G, n2->outputs[0], x->dt, kr, kd);
     }
     if (!c) return false;
-    switch (rng_int(&G->r, 0, 3)) {
+    switch (rng_int(&G->r, 0, 4)) {
     case 0:
         if (kr >= 2) {
             int64_t p[MAXR], q[MAXR];
@@ -2349,6 +2349,34 @@ static bool p_const_chain(gen *G)
         op_tensor_free(v);
         tv *k = push(G, cs->outputs[0], x->dt, kr, kd);
         c = k ? op2(G, "Add", c->v, k->v, x->dt, kr, kd) : NULL;
+        break;
+    }
+    case 3: { /* Range over the last dim (float, or int64 cast), summed in (opset 11+) */
+        if (!kr || G->o.opset < 11) break;
+        int64_t n = kd[kr - 1];
+        bool ints = rng_chance(&G->r, 0.5) || x->dt == IR_DTYPE_FLOAT16; /* Range: no float16 */
+        int32_t rdt = ints ? IR_DTYPE_INT64 : x->dt;
+        ir_value *in[3];
+        double start = (double)rng_int(&G->r, -3, 3), delta = rng_chance(&G->r, 0.5) ? 1 : -0.5;
+        if (ints) delta = delta > 0 ? 1 : -1;
+        for (int i = 0; i < 3; i++) {
+            op_tensor *t = tensor(G, rdt, 0, NULL);
+            if (t)
+                op_tensor_set_f64(t, 0,
+                                  i == 0   ? start
+                                  : i == 1 ? start + delta * (double)n
+                                           : delta);
+            in[i] = konst(G, t, "rg");
+        }
+        ir_node *rg = node(G, "Range", 3, in, 1);
+        tv *r = rg ? push(G, rg->outputs[0], rdt, 1, &n) : NULL;
+        if (r && ints) {
+            ir_node *cast = node(G, "Cast", 1, &r->v, 1);
+            if (!cast) return false;
+            attr_int(G, cast, "to", x->dt);
+            r = push(G, cast->outputs[0], x->dt, 1, &n);
+        }
+        c = r ? op2(G, "Add", c->v, r->v, x->dt, kr, kd) : NULL;
         break;
     }
     default:
@@ -2507,6 +2535,21 @@ static bool p_unary(gen *G)
     tv *x = act(G, 1, 5);
     if (!x) return false;
     static const char *const ops[] = {"Relu", "Sigmoid", "Tanh", "Neg", "Abs", "LeakyRelu", "Elu"};
+    if (G->o.opset >= 11 && rng_chance(&G->r, 0.2)) {
+        /* Clip with an absent min ("" in its slot) or an absent max (P-CF 4) */
+        tv xc = *x;
+        op_tensor *lo = tensor(G, xc.dt, 0, NULL), *hi = tensor(G, xc.dt, 0, NULL);
+        if (lo) op_tensor_set_f64(lo, 0, -0.5);
+        if (hi) op_tensor_set_f64(hi, 0, 0.75);
+        bool no_min = rng_chance(&G->r, 0.5);
+        ir_value *in[3] = {xc.v, NULL, NULL};
+        if (no_min)
+            op_tensor_free(lo), in[2] = param(G, hi, "hi");
+        else
+            op_tensor_free(hi), in[1] = param(G, lo, "lo");
+        ir_node *n = node(G, "Clip", no_min ? 3 : 2, in, 1);
+        return n && push(G, n->outputs[0], xc.dt, xc.rank, xc.dims);
+    }
     return op1(G, ops[rng_int(&G->r, 0, 6)], x->v, x->dt, x->rank, x->dims) != NULL;
 }
 
