@@ -730,6 +730,7 @@ static ir_node *slice_node(gen *G, ir_value *x, const int64_t *st, const int64_t
 }
 
 static void tap(gen *G, tv *x);
+static tv *transpose(gen *G, tv *x, const int64_t *perm, bool write_perm);
 
 /* Output size of a sliding window (Conv, pools) along one axis. */
 static int64_t window_out(int64_t s, int64_t k, int64_t stride, int64_t dil, int64_t pb, int64_t pe,
@@ -944,6 +945,7 @@ static tv *batchnorm(gen *G, tv *x)
      * (the fused weight overflows float16, maybe float), a zero variance
      * (with epsilon 0: an infinite factor, P-BN 2) */
     int extreme = rng_chance(&G->r, 0.04) ? (int)rng_int(&G->r, 1, 3) : 0;
+    if (!x->pristine && extreme != 2) extreme = 0; /* factors near 1e8 magnify what came before */
     if (extreme == 1 || extreme == 3) G->noisy = true;
     op_tensor *ts = t_uniform(G, t1, 1, &c, 0.5, 1.5), *tb = t_normal(G, t1, 1, &c, 0, 0.3);
     op_tensor *tm = t_normal(G, t2, 1, &c, 0, 0.3);
@@ -1075,7 +1077,9 @@ static bool p_conv_affine(gen *G)
         mul ? t_uniform(G, c->dt, kr, kd, 0.5, 1.5) : t_normal(G, c->dt, kr, kd, 0, 0.5);
     if (kt && kt->numel && rng_chance(&G->r, 0.04)) { /* an element at the edge */
         static const double edge[] = {INFINITY, -INFINITY, NAN, 1e30, 7e4, 0.0, -0.0};
-        op_tensor_set_f64(kt, rng_int(&G->r, 0, kt->numel - 1), edge[rng_int(&G->r, 0, 6)]);
+        int e = (int)rng_int(&G->r, 0, 6);
+        op_tensor_set_f64(kt, rng_int(&G->r, 0, kt->numel - 1), edge[e]);
+        if (e == 3 || e == 4) G->noisy = true; /* scales the rounding of a sum that cancels */
     }
     ir_value *k = param(G, kt, "k");
     /* the output shape: broadcast of c and k */
@@ -1438,7 +1442,7 @@ static bool p_identity_chain(gen *G)
         uint32_t r = x->rank;
         int64_t d[MAXR];
         memcpy(d, x->dims, r * sizeof *d);
-        switch (rng_int(&G->r, 0, 12)) {
+        switch (rng_int(&G->r, 0, 13)) {
         case 0:
         case 1:
             x = op1(G, "Identity", x->v, dt, r, d);
@@ -1545,6 +1549,36 @@ static bool p_identity_chain(gen *G)
             if (rng_chance(&G->r, 0.5)) attr_int(G, n, "axis", 0);
             if (G->o.opset >= 18) attr_int(G, n, "num_outputs", 1);
             x = push(G, n->outputs[0], dt, r, d);
+            break;
+        }
+        case 12: { /* traps: same shape, not the same values */
+            int trap = (int)rng_int(&G->r, 0, 2);
+            uint32_t ax = (uint32_t)rng_int(&G->r, 0, r - 1);
+            if (trap == 0 && G->o.opset >= 10) { /* Slice reversing an axis (step -1) */
+                int64_t st = -1, en = INT64_MIN, a = ax, step = -1;
+                ir_value *in[5] = {x->v, ints_param(G, &st, 1), ints_param(G, &en, 1),
+                                   ints_param(G, &a, 1), ints_param(G, &step, 1)};
+                ir_node *n = node(G, "Slice", 5, in, 1);
+                x = n ? push(G, n->outputs[0], dt, r, d) : NULL;
+            } else if (trap == 1 && G->o.opset >= 11 && d[ax] > 1) { /* Pad shifting an axis */
+                int64_t pads[2 * MAXR] = {0};
+                pads[ax] = 1, pads[r + ax] = -1;
+                ir_value *in[2] = {x->v, ints_param(G, pads, 2 * (int64_t)r)};
+                ir_node *n = node(G, "Pad", 2, in, 1);
+                x = n ? push(G, n->outputs[0], dt, r, d) : NULL;
+            } else { /* Transpose swapping two axes of equal size */
+                uint32_t b = r;
+                for (uint32_t i = 0; i < r; i++)
+                    if (i != ax && d[i] == d[ax]) b = i;
+                if (b == r) {
+                    x = op1(G, "Identity", x->v, dt, r, d);
+                    break;
+                }
+                int64_t perm[MAXR];
+                for (uint32_t i = 0; i < r; i++) perm[i] = i;
+                perm[ax] = b, perm[b] = ax;
+                x = transpose(G, x, perm, true);
+            }
             break;
         }
         default: { /* Flatten of a 2-D value along axis 1 */
@@ -1868,7 +1902,7 @@ static bool p_shape_chain(gen *G)
     if (!sh) return false;
     tv *s = push(G, sh->outputs[0], IR_DTYPE_INT64, 1, &rr);
     if (!s) return false;
-    int variant = (int)rng_int(&G->r, 0, 5);
+    int variant = (int)rng_int(&G->r, 0, 6);
     int64_t rest = numel_of(r, x->dims) / x->dims[0];
     switch (variant) {
     case 0: { /* Gather dim 0 -> Unsqueeze -> Concat [n, -1] -> Reshape */
@@ -1942,6 +1976,16 @@ static bool p_shape_chain(gen *G)
         ir_node *e = node(G, "Expand", 2, in, 1);
         tv *k = e ? push(G, e->outputs[0], x->dt, r, x->dims) : NULL;
         return k && op2(G, "Mul", k->v, x->v, x->dt, r, x->dims);
+    }
+    case 5: { /* Slice(Shape) reversed (step -1) -> Reshape: the dims in reverse order */
+        if (G->o.opset < 10) return true;
+        int64_t st = -1, en = INT64_MIN, step = -1, ax = 0, rd[MAXR];
+        ir_value *in[5] = {s->v, ints_param(G, &st, 1), ints_param(G, &en, 1),
+                           ints_param(G, &ax, 1), ints_param(G, &step, 1)};
+        ir_node *sl = node(G, "Slice", 5, in, 1);
+        tv *rev = sl ? push(G, sl->outputs[0], IR_DTYPE_INT64, 1, &rr) : NULL;
+        for (uint32_t i = 0; i < r; i++) rd[i] = x->dims[r - 1 - i];
+        return rev && op2(G, "Reshape", x->v, rev->v, x->dt, r, rd);
     }
     default: { /* Gather dims [0, 1] -> Concat [-1] -> Reshape (rank >= 3) */
         if (r < 3) return true;
