@@ -3326,7 +3326,8 @@ static void evaluate(uint64_t seed, uint32_t skip, uint64_t keep, outcome *out)
     memset(out, 0, sizeof *out);
     ir_model *a = NULL, *b = NULL, *c = NULL;
     ev_session *sa = NULL, *sc = NULL;
-    op_tensor *ina[MAX_FEEDS] = {0}, *inc[MAX_FEEDS] = {0};
+    op_tensor **ina = NULL, **inc = NULL; /* one per graph input (IR 3: every initializer) */
+    uint32_t n_ina = 0;
     op_tensor **outa = NULL, **outc = NULL;
     uint32_t n_outa = 0, n_outc = 0;
     onnxfold_optimize_report *rep = NULL;
@@ -3363,8 +3364,14 @@ static void evaluate(uint64_t seed, uint32_t skip, uint64_t keep, outcome *out)
     }
     shape_check chk = {&G, {0}};
     if (runs) {
-        uint32_t n = ev_input_count(sa);
-        for (uint32_t i = 0; i < n && i < MAX_FEEDS; i++) {
+        uint32_t n = n_ina = ev_input_count(sa);
+        ina = calloc(n + 1, sizeof *ina);
+        if (!ina) {
+            out->verdict = V_GEN_ERROR;
+            snprintf(out->why, sizeof out->why, "out of memory");
+            goto done;
+        }
+        for (uint32_t i = 0; i < n; i++) {
             uint32_t fi = 0;
             const feed *f = find_feed(&G, ev_input(sa, i)->name, &fi);
             if (!f && !ev_input_required(sa, i)) continue; /* IR 3: an initializer */
@@ -3449,7 +3456,9 @@ static void evaluate(uint64_t seed, uint32_t skip, uint64_t keep, outcome *out)
         goto done;
     }
     /* same inputs, by name; the interface must not change */
-    for (uint32_t i = 0; i < ev_input_count(sc) && i < MAX_FEEDS; i++) {
+    inc = calloc(ev_input_count(sc) + 1, sizeof *inc);
+    if (!inc) goto done;
+    for (uint32_t i = 0; i < ev_input_count(sc); i++) {
         const char *name = ev_input(sc, i)->name;
         bool found = false;
         for (uint32_t j = 0; j < ev_input_count(sa); j++) {
@@ -3509,7 +3518,9 @@ done:
     for (uint32_t i = 0; i < n_outc; i++) op_tensor_free(outc ? outc[i] : NULL);
     free(outa);
     free(outc);
-    for (uint32_t i = 0; i < MAX_FEEDS; i++) op_tensor_free(ina[i]);
+    for (uint32_t i = 0; i < n_ina; i++) op_tensor_free(ina[i]);
+    free(ina);
+    free(inc);
     for (uint32_t i = 0; i < G.n_feeds; i++) op_tensor_free(G.feeds[i].fixed);
     ev_session_free(sa);
     ev_session_free(sc);
