@@ -4,7 +4,8 @@
 Usage:
     /usr/bin/python3 bench/gen_models.py OUTDIR [--only NAME ...] [--no-check]
 
-NAME is one of: resnet50, big_external, chain_10k, chain_100k (default: all).
+NAME is one of: resnet50, big_external, chain_10k, chain_100k,
+chain_relu_add_100k (default: all).
 
 Creates, in OUTDIR (skipping every model that already exists and is complete):
 
@@ -36,6 +37,12 @@ Creates, in OUTDIR (skipping every model that already exists and is complete):
       default 1024-byte external threshold); the others carry attributes
       (Relu carries neither).  Used to check that load+save time scales
       linearly with graph size.
+
+  chain_relu_add_100k.onnx
+      A chain of 100,000 nodes on a [4] float tensor alternating Add (even
+      nodes, each with its own 4-float initializer) and Relu (odd nodes);
+      ~5 MiB.  Used to measure peak memory per node: the file is almost all
+      graph structure, so peak RSS / 100,000 is what a node costs.
 
 Every file is written to a temporary name and renamed into place, so an
 interrupted run never leaves a half-written model that a later run would skip.
@@ -309,13 +316,40 @@ def build_chain(n_nodes, seed=0):
                              opset_imports=[helper.make_opsetid("", OPSET)])
 
 
-def gen_chain(outdir, n_nodes, label, check):
+RELU_ADD_DIM = 4
+
+
+def build_relu_add_chain(n_nodes, seed=0):
+    rng = np.random.default_rng(seed)
+    D = RELU_ADD_DIM
+    nodes, inits = [], []
+    prev = "X"
+    for i in range(n_nodes):
+        out = "Y" if i == n_nodes - 1 else "v%d" % i
+        if i % 2 == 0:
+            wn = "w%d" % i
+            w = (rng.standard_normal(D) * 0.1).astype(np.float32)
+            inits.append(numpy_helper.from_array(w, wn))
+            nodes.append(helper.make_node("Add", [prev, wn], [out], name="add_%d" % i))
+        else:
+            nodes.append(helper.make_node("Relu", [prev], [out], name="relu_%d" % i))
+        prev = out
+    graph = helper.make_graph(
+        nodes, "chain_relu_add_%d" % n_nodes,
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [D])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [D])],
+        initializer=inits)
+    return helper.make_model(graph, producer_name="onnxfold-bench",
+                             opset_imports=[helper.make_opsetid("", OPSET)])
+
+
+def gen_chain(outdir, n_nodes, label, check, build=build_chain):
     path = os.path.join(outdir, "%s.onnx" % label)
     if os.path.exists(path):
         log("%s: exists, skipping (%s)" % (label, path))
         return
     t0 = time.time()
-    model = build_chain(n_nodes)
+    model = build(n_nodes)
     if check:
         onnx.checker.check_model(model)
     save_atomic(model, path)
@@ -326,7 +360,8 @@ def gen_chain(outdir, n_nodes, label, check):
 
 # ---------------------------------------------------------------- main
 
-ALL = ["resnet50", "big_external", "chain_10k", "chain_100k"]
+ALL = ["resnet50", "big_external", "chain_10k", "chain_100k",
+       "chain_relu_add_100k"]
 
 
 def main():
@@ -348,6 +383,8 @@ def main():
             gen_chain(args.outdir, 10_000, name, check)
         elif name == "chain_100k":
             gen_chain(args.outdir, 100_000, name, check)
+        elif name == "chain_relu_add_100k":
+            gen_chain(args.outdir, 100_000, name, check, build_relu_add_chain)
         log("  (%s: %.1f s)" % (name, time.time() - t0))
     return 0
 

@@ -28,6 +28,9 @@
 #         (reported, no target).
 #   3. scaling: onnxfold convert chain_10k.onnx vs chain_100k.onnx (10,000 vs
 #      100,000 nodes) -> time ratio 100k/10k (target <= 12, i.e. near linear).
+#   4. memory per node: onnxfold convert chain_relu_add_100k.onnx (100,000
+#      nodes, Add with a 4-float initializer / Relu alternating, ~5 MiB) ->
+#      peak RSS / 100,000 in bytes (target <= 500).
 #   Then a table of measured values, targets and PASS / MISS (FAIL when a
 #   command exits non-zero or its output does not verify).  Exit status: 0 if
 #   every target is met, 1 otherwise, 2 on a usage error.
@@ -92,7 +95,7 @@ fi
 # ------------------------------------------------------------------ models
 need_gen=0
 for f in resnet50.onnx big_external/model.onnx big_external/weights.bin \
-         chain_10k.onnx chain_100k.onnx; do
+         chain_10k.onnx chain_100k.onnx chain_relu_add_100k.onnx; do
     [ -e "$MODELS/$f" ] || need_gen=1
 done
 if [ "$need_gen" = 1 ]; then
@@ -306,6 +309,28 @@ else
     row "scaling time ratio 100k/10k" "$r_scale" "<= 12" "$(judge "$r_scale" '<=' 12)"
 fi
 row "chain_100k output verified" "$v" "ok" "$([ "$v" = FAIL ] && echo FAIL || echo info)"
+
+# ------------------------------------------------------------------ 4. memory per node
+echo "== memory per node: onnxfold convert chain_relu_add_100k"
+RELU_ADD=$MODELS/chain_relu_add_100k.onnx
+CMD_cv_reluadd=("$BIN" convert "$RELU_ADD" "$TMP/ra.onnx")
+prep_cv_reluadd() { rm -f "$TMP/ra.onnx"; }
+bench_pair cv_reluadd
+rss=$(max_rss cv_reluadd)
+per_node=$(calc 'r * 1024 / 100000' r="$rss")
+v=ok
+[ "$VERIFY" = 0 ] && v=skipped
+[ "$v" = ok ] && ! cmp -s "$RELU_ADD" "$TMP/ra.onnx" && v=FAIL
+rm -f "$TMP/ra.onnx"
+row "chain_relu_add_100k file size (MiB)" "$(calc 's / 1048576' s="$(size_of "$RELU_ADD")")" "-" info
+row "chain_relu_add_100k convert time (s)" "$(median_time cv_reluadd)" "-" info
+row "chain_relu_add_100k peak RSS (KiB)" "$rss" "-" info
+if failed cv_reluadd || [ "$v" = FAIL ]; then
+    row "chain_relu_add_100k RSS / node (B)" "$per_node" "<= 500" FAIL
+else
+    row "chain_relu_add_100k RSS / node (B)" "$per_node" "<= 500" "$(judge "$per_node" '<=' 500)"
+fi
+row "chain_relu_add_100k byte-identical" "$v" "ok" "$([ "$v" = FAIL ] && echo FAIL || echo info)"
 
 # ------------------------------------------------------------------ table
 echo

@@ -403,7 +403,7 @@ static void add_attr(fx *f, ir_node *n)
     case A_INTS: {
         ir_attr *a = new_attr(f, n, attr_names[i].name, IR_ATTR_INTS);
         if (!a) return;
-        a->n_ints = (size_t)rd_int(&f->r, 0, 8);
+        a->n_ints = (uint32_t)rd_int(&f->r, 0, 8);
         a->ints = ir_alloc(f->m, (a->n_ints + 1) * sizeof *a->ints);
         if (!a->ints) return (void)(f->oom = true);
         for (size_t k = 0; k < a->n_ints; k++) a->ints[k] = rd_attr_int(&f->r);
@@ -419,7 +419,7 @@ static void add_attr(fx *f, ir_node *n)
     case A_FLOATS: {
         ir_attr *a = new_attr(f, n, attr_names[i].name, IR_ATTR_FLOATS);
         if (!a) return;
-        a->n_floats = (size_t)rd_int(&f->r, 0, 6);
+        a->n_floats = (uint32_t)rd_int(&f->r, 0, 6);
         a->floats = ir_alloc(f->m, (a->n_floats + 1) * sizeof *a->floats);
         if (!a->floats) return (void)(f->oom = true);
         for (size_t k = 0; k < a->n_floats; k++)

@@ -21,6 +21,16 @@ extern "C" {
 
 #define ONNXFOLD_VERSION "0.1.0"
 
+/* Marks the functions libonnxfold.so exports. The library is built with
+ * hidden visibility, so these are its only dynamic symbols: its internals and
+ * the protobuf-c code generated for onnx.proto cannot clash with another
+ * library's (or the program's own) generated ONNX code. */
+#if defined(__GNUC__) || defined(__clang__)
+#define ONNXFOLD_API __attribute__((visibility("default")))
+#else
+#define ONNXFOLD_API
+#endif
+
 typedef enum onnxfold_status {
     ONNXFOLD_OK = 0,
     ONNXFOLD_ERR_IO = 1,          /* a file could not be opened, read or written */
@@ -42,11 +52,12 @@ typedef struct onnxfold_model onnxfold_model;
 /* ---- load and save ----------------------------------------------------------- */
 
 /* Loads a model file; external data is resolved relative to its folder. */
-onnxfold_status onnxfold_model_load(const char *path, onnxfold_model **out, onnxfold_error *err);
+ONNXFOLD_API onnxfold_status onnxfold_model_load(const char *path, onnxfold_model **out,
+                                                 onnxfold_error *err);
 /* Loads from memory; external data is refused. */
-onnxfold_status onnxfold_model_load_memory(const void *data, size_t size, onnxfold_model **out,
-                                           onnxfold_error *err);
-void onnxfold_model_free(onnxfold_model *model);
+ONNXFOLD_API onnxfold_status onnxfold_model_load_memory(const void *data, size_t size,
+                                                        onnxfold_model **out, onnxfold_error *err);
+ONNXFOLD_API void onnxfold_model_free(onnxfold_model *model);
 
 typedef enum onnxfold_external_mode {
     ONNXFOLD_EXTERNAL_KEEP = 0, /* external tensors stay external (file OUT.data) */
@@ -64,22 +75,23 @@ typedef struct onnxfold_save_options {
 } onnxfold_save_options;
 
 /* Writes the model atomically (temporary file, fsync, rename). opts may be NULL. */
-onnxfold_status onnxfold_model_save(onnxfold_model *model, const char *path,
-                                    const onnxfold_save_options *opts, onnxfold_error *err);
+ONNXFOLD_API onnxfold_status onnxfold_model_save(onnxfold_model *model, const char *path,
+                                                 const onnxfold_save_options *opts,
+                                                 onnxfold_error *err);
 /* Encodes to a malloc'ed buffer (free() it), every tensor inline. */
-onnxfold_status onnxfold_model_save_memory(onnxfold_model *model, uint8_t **data, size_t *size,
-                                           onnxfold_error *err);
+ONNXFOLD_API onnxfold_status onnxfold_model_save_memory(onnxfold_model *model, uint8_t **data,
+                                                        size_t *size, onnxfold_error *err);
 
 /* Async-signal-safe: removes the temporary files of every save in progress in
  * this process, and puts back the old data file of a save caught between
  * renaming its data file and its model, so OUT and its data are left as they
  * were. For a SIGINT/SIGTERM/SIGHUP handler that then ends the process (a
  * save that goes on afterwards fails). */
-void onnxfold_remove_temporaries(void);
+ONNXFOLD_API void onnxfold_remove_temporaries(void);
 
 /* Checks the graph invariants (SSA names, defined inputs, topological order,
  * use lists). */
-onnxfold_status onnxfold_model_verify(onnxfold_model *model, onnxfold_error *err);
+ONNXFOLD_API onnxfold_status onnxfold_model_verify(onnxfold_model *model, onnxfold_error *err);
 
 /* ---- information ------------------------------------------------------------- */
 
@@ -146,9 +158,9 @@ typedef struct onnxfold_info {
 } onnxfold_info;
 
 /* Summarises a model. Free with onnxfold_info_free. */
-onnxfold_status onnxfold_model_info(onnxfold_model *model, onnxfold_info **out,
-                                    onnxfold_error *err);
-void onnxfold_info_free(onnxfold_info *info);
+ONNXFOLD_API onnxfold_status onnxfold_model_info(onnxfold_model *model, onnxfold_info **out,
+                                                 onnxfold_error *err);
+ONNXFOLD_API void onnxfold_info_free(onnxfold_info *info);
 
 /* ---- values and running -------------------------------------------------------- */
 
@@ -160,29 +172,31 @@ typedef struct onnxfold_tensor onnxfold_tensor;
 
 /* A dense tensor of `dtype` and shape dims[0..rank), its data copied from
  * `data` (NULL: zeros). Strings are not created this way. */
-onnxfold_status onnxfold_tensor_new(int32_t dtype, size_t rank, const int64_t *dims,
-                                    const void *data, onnxfold_tensor **out, onnxfold_error *err);
+ONNXFOLD_API onnxfold_status onnxfold_tensor_new(int32_t dtype, size_t rank, const int64_t *dims,
+                                                 const void *data, onnxfold_tensor **out,
+                                                 onnxfold_error *err);
 /* Reads a value file: .npy, or an ONNX TensorProto .pb. */
-onnxfold_status onnxfold_tensor_load(const char *path, onnxfold_tensor **out, onnxfold_error *err);
+ONNXFOLD_API onnxfold_status onnxfold_tensor_load(const char *path, onnxfold_tensor **out,
+                                                  onnxfold_error *err);
 /* Writes a value file (atomically): .npy when npy is nonzero, else .pb named `name`. */
-onnxfold_status onnxfold_tensor_save(const onnxfold_tensor *t, const char *name, const char *path,
-                                     int npy, onnxfold_error *err);
-void onnxfold_tensor_free(onnxfold_tensor *t);
+ONNXFOLD_API onnxfold_status onnxfold_tensor_save(const onnxfold_tensor *t, const char *name,
+                                                  const char *path, int npy, onnxfold_error *err);
+ONNXFOLD_API void onnxfold_tensor_free(onnxfold_tensor *t);
 /* "tensor", "sequence", "optional", "map" or "sparse_tensor". */
-const char *onnxfold_tensor_kind(const onnxfold_tensor *t);
-int32_t onnxfold_tensor_dtype(const onnxfold_tensor *t);
-size_t onnxfold_tensor_rank(const onnxfold_tensor *t);
-const int64_t *onnxfold_tensor_dims(const onnxfold_tensor *t);
-int64_t onnxfold_tensor_numel(const onnxfold_tensor *t);
+ONNXFOLD_API const char *onnxfold_tensor_kind(const onnxfold_tensor *t);
+ONNXFOLD_API int32_t onnxfold_tensor_dtype(const onnxfold_tensor *t);
+ONNXFOLD_API size_t onnxfold_tensor_rank(const onnxfold_tensor *t);
+ONNXFOLD_API const int64_t *onnxfold_tensor_dims(const onnxfold_tensor *t);
+ONNXFOLD_API int64_t onnxfold_tensor_numel(const onnxfold_tensor *t);
 /* Dense data (NULL for other kinds and strings). */
-const void *onnxfold_tensor_data(const onnxfold_tensor *t);
+ONNXFOLD_API const void *onnxfold_tensor_data(const onnxfold_tensor *t);
 /* Items of a sequence or optional (0 or 1). */
-size_t onnxfold_tensor_items(const onnxfold_tensor *t);
-const onnxfold_tensor *onnxfold_tensor_item(const onnxfold_tensor *t, size_t i);
+ONNXFOLD_API size_t onnxfold_tensor_items(const onnxfold_tensor *t);
+ONNXFOLD_API const onnxfold_tensor *onnxfold_tensor_item(const onnxfold_tensor *t, size_t i);
 /* Element i of a numeric or bool dense tensor as a double. */
-double onnxfold_tensor_get(const onnxfold_tensor *t, int64_t i);
+ONNXFOLD_API double onnxfold_tensor_get(const onnxfold_tensor *t, int64_t i);
 /* Name of a dtype code ("float", "int64", ...; "unknown" otherwise). */
-const char *onnxfold_dtype_name(int32_t dtype);
+ONNXFOLD_API const char *onnxfold_dtype_name(int32_t dtype);
 
 typedef struct onnxfold_run_options {
     uint32_t threads;        /* worker threads; 0: one per core. Results never depend on it. */
@@ -194,37 +208,38 @@ typedef struct onnxfold_session onnxfold_session;
 
 /* Plans a model for running (every operator checked, weights prepared). The
  * model must outlive the session. opts may be NULL. */
-onnxfold_status onnxfold_session_new(onnxfold_model *model, const onnxfold_run_options *opts,
-                                     onnxfold_session **out, onnxfold_error *err);
-void onnxfold_session_free(onnxfold_session *s);
+ONNXFOLD_API onnxfold_status onnxfold_session_new(onnxfold_model *model,
+                                                  const onnxfold_run_options *opts,
+                                                  onnxfold_session **out, onnxfold_error *err);
+ONNXFOLD_API void onnxfold_session_free(onnxfold_session *s);
 /* The graph inputs in order: their declared types (kind, dtype, dims with
  * symbolic names) and whether they must be fed (an initializer listed as an
  * input may be left out: its stored value is used). */
-size_t onnxfold_session_inputs(const onnxfold_session *s);
-const onnxfold_io *onnxfold_session_input(const onnxfold_session *s, size_t i);
-int onnxfold_session_input_required(const onnxfold_session *s, size_t i);
-size_t onnxfold_session_outputs(const onnxfold_session *s);
-const onnxfold_io *onnxfold_session_output(const onnxfold_session *s, size_t i);
+ONNXFOLD_API size_t onnxfold_session_inputs(const onnxfold_session *s);
+ONNXFOLD_API const onnxfold_io *onnxfold_session_input(const onnxfold_session *s, size_t i);
+ONNXFOLD_API int onnxfold_session_input_required(const onnxfold_session *s, size_t i);
+ONNXFOLD_API size_t onnxfold_session_outputs(const onnxfold_session *s);
+ONNXFOLD_API const onnxfold_io *onnxfold_session_output(const onnxfold_session *s, size_t i);
 /* Runs once. inputs[i] feeds input i (NULL: not fed; borrowed); outputs gets
  * onnxfold_session_outputs(s) new values (free each with onnxfold_tensor_free).
  * A failure names the node (name and op) and why. */
-onnxfold_status onnxfold_session_run(onnxfold_session *s, onnxfold_tensor *const *inputs,
-                                     onnxfold_tensor **outputs, onnxfold_error *err);
+ONNXFOLD_API onnxfold_status onnxfold_session_run(onnxfold_session *s,
+                                                  onnxfold_tensor *const *inputs,
+                                                  onnxfold_tensor **outputs, onnxfold_error *err);
 /* Calls fn for every value the main graph computes whose name is in
  * names[0..n) (all of them when n is 0 and names NULL), during each run; the
  * tensor is borrowed for the call. NULL fn stops it. */
 typedef void (*onnxfold_value_fn)(void *ctx, const char *name, const onnxfold_tensor *t);
-void onnxfold_session_watch(onnxfold_session *s, const char *const *names, size_t n,
-                            onnxfold_value_fn fn, void *ctx);
+ONNXFOLD_API void onnxfold_session_watch(onnxfold_session *s, const char *const *names, size_t n,
+                                         onnxfold_value_fn fn, void *ctx);
 
 /* A random dense tensor for input i of the session (deterministic for a seed):
  * floats standard normal, integers uniform in [0, 10), bools fair. Symbolic
  * dims take dims_given[k] for the name dim_names[k], else `default_dim`. */
-onnxfold_status onnxfold_session_random_input(const onnxfold_session *s, size_t i, uint64_t seed,
-                                              const char *const *dim_names,
-                                              const int64_t *dims_given, size_t n_dims,
-                                              int64_t default_dim, onnxfold_tensor **out,
-                                              onnxfold_error *err);
+ONNXFOLD_API onnxfold_status onnxfold_session_random_input(
+    const onnxfold_session *s, size_t i, uint64_t seed, const char *const *dim_names,
+    const int64_t *dims_given, size_t n_dims, int64_t default_dim, onnxfold_tensor **out,
+    onnxfold_error *err);
 
 /* ---- shapes and costs ------------------------------------------------------------------ */
 
@@ -233,8 +248,9 @@ onnxfold_status onnxfold_session_random_input(const onnxfold_session *s, size_t 
  * Operators onnxfold lacks leave their outputs unknown and are counted in
  * *n_unsupported (may be NULL); a contradiction (e.g. shapes that cannot
  * broadcast) fails, naming the node. */
-onnxfold_status onnxfold_model_infer_shapes(onnxfold_model *model, uint64_t *n_unsupported,
-                                            onnxfold_error *err);
+ONNXFOLD_API onnxfold_status onnxfold_model_infer_shapes(onnxfold_model *model,
+                                                         uint64_t *n_unsupported,
+                                                         onnxfold_error *err);
 
 /* One value of the main graph with its (declared or inferred) type. */
 typedef struct onnxfold_value_type {
@@ -244,9 +260,10 @@ typedef struct onnxfold_value_type {
 
 /* Every value of the main graph, in order: graph inputs, initializers, then
  * node outputs in node order. Free with onnxfold_value_types_free. */
-onnxfold_status onnxfold_model_value_types(onnxfold_model *model, onnxfold_value_type **out,
-                                           size_t *n, onnxfold_error *err);
-void onnxfold_value_types_free(onnxfold_value_type *types);
+ONNXFOLD_API onnxfold_status onnxfold_model_value_types(onnxfold_model *model,
+                                                        onnxfold_value_type **out, size_t *n,
+                                                        onnxfold_error *err);
+ONNXFOLD_API void onnxfold_value_types_free(onnxfold_value_type *types);
 
 /* A node's estimated cost for a prover (docs/slicing.md gives the formulas):
  * constraints = macs + elementwise + 16 * nonlinear. */
@@ -276,23 +293,24 @@ typedef struct onnxfold_cost_report {
 
 /* Infers shapes (as onnxfold_model_infer_shapes) and estimates every node's
  * cost. Free with onnxfold_cost_report_free. */
-onnxfold_status onnxfold_model_cost(onnxfold_model *model, onnxfold_cost_report **out,
-                                    onnxfold_error *err);
-void onnxfold_cost_report_free(onnxfold_cost_report *report);
+ONNXFOLD_API onnxfold_status onnxfold_model_cost(onnxfold_model *model, onnxfold_cost_report **out,
+                                                 onnxfold_error *err);
+ONNXFOLD_API void onnxfold_cost_report_free(onnxfold_cost_report *report);
 
 /* ---- optimizing ---------------------------------------------------------------------- */
 
 /* The passes, in the order the pipeline runs them. */
-size_t onnxfold_pass_count(void);
-const char *onnxfold_pass_name(size_t i);
-const char *onnxfold_pass_summary(size_t i);
-int onnxfold_pass_on_by_default(size_t i);
+ONNXFOLD_API size_t onnxfold_pass_count(void);
+ONNXFOLD_API const char *onnxfold_pass_name(size_t i);
+ONNXFOLD_API const char *onnxfold_pass_summary(size_t i);
+ONNXFOLD_API int onnxfold_pass_on_by_default(size_t i);
 
 /* Fixes the shape of main-graph input `name` (symbolic dims become the given
  * sizes). Refused when the input is not a tensor or the shape contradicts a
  * known dim or the rank. */
-onnxfold_status onnxfold_model_set_input_shape(onnxfold_model *model, const char *name, size_t rank,
-                                               const int64_t *dims, onnxfold_error *err);
+ONNXFOLD_API onnxfold_status onnxfold_model_set_input_shape(onnxfold_model *model, const char *name,
+                                                            size_t rank, const int64_t *dims,
+                                                            onnxfold_error *err);
 
 typedef struct onnxfold_optimize_options {
     const char *passes;      /* comma-separated pass names to run (NULL: the defaults) */
@@ -332,9 +350,11 @@ typedef struct onnxfold_optimize_report {
  * be proven safe is refused and listed in the report with its reason. Fails
  * on unknown pass names, an inconsistent model (the message names the node),
  * or out of memory. Free the report with onnxfold_optimize_report_free. */
-onnxfold_status onnxfold_optimize(onnxfold_model *model, const onnxfold_optimize_options *opts,
-                                  onnxfold_optimize_report **report, onnxfold_error *err);
-void onnxfold_optimize_report_free(onnxfold_optimize_report *report);
+ONNXFOLD_API onnxfold_status onnxfold_optimize(onnxfold_model *model,
+                                               const onnxfold_optimize_options *opts,
+                                               onnxfold_optimize_report **report,
+                                               onnxfold_error *err);
+ONNXFOLD_API void onnxfold_optimize_report_free(onnxfold_optimize_report *report);
 
 /* ---- comparing ----------------------------------------------------------------------- */
 
@@ -350,11 +370,11 @@ typedef struct onnxfold_diff {
 /* Compares a with the reference b: floats within |a - b| <= atol + rtol * |b|
  * (NaN equals NaN, infinities exact), integers, bools and strings exactly;
  * kinds, dtypes and shapes must match. */
-void onnxfold_compare(const onnxfold_tensor *a, const onnxfold_tensor *b, double atol, double rtol,
-                      onnxfold_diff *out);
+ONNXFOLD_API void onnxfold_compare(const onnxfold_tensor *a, const onnxfold_tensor *b, double atol,
+                                   double rtol, onnxfold_diff *out);
 
 /* Name of a status ("I/O error", ...). */
-const char *onnxfold_status_name(onnxfold_status status);
+ONNXFOLD_API const char *onnxfold_status_name(onnxfold_status status);
 
 #ifdef __cplusplus
 }

@@ -148,8 +148,9 @@ static base_status tally_external(ir_tensor *t, ir_tensor_role role, void *ctx)
     (void)role;
     onnxfold_external_file *files = ctx;
     if (t->is_external && files) {
-        files[t->ext.file].n_tensors++;
-        files[t->ext.file].bytes += t->ext.length;
+        const ir_external_ref *e = &ir_tensor_aux_of(t)->ext;
+        files[e->file].n_tensors++;
+        files[e->file].bytes += e->length;
     }
     return BASE_OK;
 }
@@ -158,7 +159,8 @@ static uint64_t payload_bytes(const ir_tensor *t)
 {
     uint64_t bytes = 0;
     if (t->data_type == IR_DTYPE_STRING) {
-        for (size_t i = 0; i < t->n_string_data; i++) bytes += t->string_data[i].len;
+        const ir_tensor_aux *x = ir_tensor_aux_of(t);
+        for (size_t i = 0; i < x->n_string_data; i++) bytes += x->string_data[i].len;
     } else if (ir_tensor_raw_size(t, &bytes, NULL) != BASE_OK) {
         bytes = 0;
     }

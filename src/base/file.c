@@ -395,7 +395,9 @@ void base_outfile_copy_from(base_outfile *o, int src_fd, uint64_t offset, uint64
         ssize_t c = base_os_copy_range(src_fd, &in_off, o->fd, chunk);
         if (c < 0 && errno == EINTR) continue;
         if (c <= 0) {
-            /* Not supported here, or the source ended early: fall back to pread. */
+            /* 0: the source ended early, an error. Below 0: no copy in the kernel
+             * here (another file system, or none on this platform): copy through
+             * the buffer. */
             if (c == 0) {
                 o->status = base_diag_set(&o->diag, BASE_ERR_IO, "%s: source file ended early",
                                           o->final_path);

@@ -62,11 +62,14 @@ typedef struct shape_arg {
     int64_t dims[16];
 } shape_arg;
 
-static int parse_shape(const char *arg, shape_arg *s)
+/* Parses NAME=d0,d1,... in place: the '=' becomes the end of the name (argv
+ * strings are the program's to change), so nothing is allocated. */
+static int parse_shape(char *arg, shape_arg *s)
 {
-    const char *eq = strchr(arg, '=');
+    char *eq = strchr(arg, '=');
     if (!eq || eq == arg) return 0;
-    s->name = strndup(arg, (size_t)(eq - arg));
+    *eq = '\0';
+    s->name = arg;
     s->rank = 0;
     const char *p = eq + 1;
     while (*p) {
@@ -335,7 +338,7 @@ int cli_optimize(int argc, char **argv)
     uint64_t seed = 0, u;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        char *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (cli_is_help(a)) {
             fputs(help, stdout);
             return CLI_OK;
@@ -458,7 +461,6 @@ int cli_optimize(int argc, char **argv)
     }
     onnxfold_optimize_report_free(r);
     onnxfold_model_free(m);
-    for (size_t i = 0; i < n_shapes; i++) free((char *)shapes[i].name);
     for (size_t i = 0; i < vr.n; i++) free(vr.names[i]);
     return rc;
 }

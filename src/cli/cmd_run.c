@@ -139,8 +139,6 @@ int cli_run(int argc, char **argv)
     free(in);
     free(out);
     free(keep_copy);
-    for (size_t i = 0; i < f.n_inputs; i++) free((char *)f.input_names[i]);
-    for (size_t i = 0; i < f.n_dims; i++) free((char *)f.dim_names[i]);
     onnxfold_session_free(s);
     onnxfold_model_free(m);
     return rc;

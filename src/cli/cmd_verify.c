@@ -166,8 +166,6 @@ int cli_verify(int argc, char **argv)
     free(vb);
     close_side(&A);
     close_side(&B);
-    for (size_t i = 0; i < f.n_inputs; i++) free((char *)f.input_names[i]);
-    for (size_t i = 0; i < f.n_dims; i++) free((char *)f.dim_names[i]);
     if (rc != CLI_OK) return rc;
     return differ ? CLI_DIFFERENT : CLI_OK;
 }

@@ -25,13 +25,14 @@ static int parse_u64(const char *s, uint64_t *out)
 int cli_feed_option(cli_feed *f, const char *cmd, int argc, char **argv, int *i)
 {
     const char *a = argv[*i];
-    const char *val = *i + 1 < argc ? argv[*i + 1] : NULL;
+    char *val = *i + 1 < argc ? argv[*i + 1] : NULL;
     uint64_t u;
     if (strcmp(a, "--input") == 0) {
-        const char *eq = val ? strchr(val, '=') : NULL;
+        char *eq = val ? strchr(val, '=') : NULL;
         if (!eq || eq == val || !eq[1]) return cli_error("%s: --input needs NAME=FILE", cmd), -1;
         if (f->n_inputs == CLI_MAX_ARGS) return cli_error("%s: too many --input", cmd), -1;
-        f->input_names[f->n_inputs] = strndup(val, (size_t)(eq - val));
+        *eq = '\0'; /* NAME ends there: argv strings are ours to change */
+        f->input_names[f->n_inputs] = val;
         f->input_files[f->n_inputs++] = eq + 1;
     } else if (strcmp(a, "--input-dir") == 0) {
         if (!val) return cli_error("%s: --input-dir needs a DIR", cmd), -1;
@@ -43,11 +44,12 @@ int cli_feed_option(cli_feed *f, const char *cmd, int argc, char **argv, int *i)
         if (!val || !parse_u64(val, &f->seed))
             return cli_error("%s: --seed needs a non-negative integer", cmd), -1;
     } else if (strcmp(a, "--dim") == 0) {
-        const char *eq = val ? strchr(val, '=') : NULL;
+        char *eq = val ? strchr(val, '=') : NULL;
         if (!eq || eq == val || !parse_u64(eq + 1, &u) || u > INT64_MAX)
             return cli_error("%s: --dim needs NAME=VALUE with VALUE a size", cmd), -1;
         if (f->n_dims == CLI_MAX_ARGS) return cli_error("%s: too many --dim", cmd), -1;
-        f->dim_names[f->n_dims] = strndup(val, (size_t)(eq - val));
+        *eq = '\0';
+        f->dim_names[f->n_dims] = val;
         f->dim_values[f->n_dims++] = (int64_t)u;
     } else if (strcmp(a, "--threads") == 0) {
         if (!val || !parse_u64(val, &u) || u > 4096)

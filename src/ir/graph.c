@@ -22,7 +22,9 @@ ir_model *ir_model_new(void)
     if (!m) return NULL;
     base_arena_init(&m->arena);
     base_arena_init(&m->data_arena);
-    base_strmap_init(&m->all_names);
+    base_arena_init(&m->scratch);
+    base_keyset_init(&m->strings, BASE_KEYSET_SELF);
+    base_keyset_init(&m->all_names, BASE_KEYSET_SELF);
     m->src_fd = -1;
     return m;
 }
@@ -30,7 +32,7 @@ ir_model *ir_model_new(void)
 void ir_model_free(ir_model *m)
 {
     if (!m) return;
-    for (uint32_t i = 0; i < m->n_graphs; i++) base_strmap_free(&m->graphs[i]->names);
+    for (uint32_t i = 0; i < m->n_graphs; i++) base_keyset_free(&m->graphs[i]->names);
     free(m->graphs);
     for (uint32_t i = 0; i < m->n_ext_files; i++) {
         ir_ext_file *f = &m->ext_files[i];
@@ -38,13 +40,33 @@ void ir_model_free(ir_model *m)
         if (f->map) munmap((void *)f->map, (size_t)f->size);
     }
     free(m->ext_files);
+    for (uint32_t i = 0; i < m->n_blocks; i++) free(m->blocks[i]);
+    free(m->blocks);
     free(m->base_dir);
     if (m->src_map) munmap((void *)m->src_map, m->src_size);
     if (m->src_fd >= 0) close(m->src_fd);
-    base_strmap_free(&m->all_names);
+    base_keyset_free(&m->strings);
+    base_keyset_free(&m->all_names);
     base_arena_free(&m->arena);
     base_arena_free(&m->data_arena);
+    base_arena_free(&m->scratch);
     free(m);
+}
+
+base_status ir_model_adopt(ir_model *m, void *block)
+{
+    if (m->n_blocks == m->cap_blocks) {
+        uint32_t cap = m->cap_blocks ? m->cap_blocks * 2 : 16;
+        void **a = realloc(m->blocks, cap * sizeof *a);
+        if (!a) {
+            free(block);
+            return BASE_ERR_NOMEM;
+        }
+        m->blocks = a;
+        m->cap_blocks = cap;
+    }
+    m->blocks[m->n_blocks++] = block;
+    return BASE_OK;
 }
 
 void *ir_alloc(ir_model *m, size_t size)
@@ -55,6 +77,99 @@ void *ir_alloc(ir_model *m, size_t size)
 const char *ir_strdup(ir_model *m, const char *s)
 {
     return base_arena_strdup(&m->arena, s);
+}
+
+const char *ir_intern(ir_model *m, const char *s)
+{
+    if (!s) return NULL;
+    const char *have = base_keyset_get(&m->strings, s);
+    if (have) return have;
+    char *copy = base_arena_strdup(&m->arena, s);
+    if (!copy || base_keyset_put(&m->strings, copy) != BASE_OK) return NULL;
+    return copy;
+}
+
+/* Size class of a block of `bytes` (a power of two). */
+static unsigned block_class(size_t bytes)
+{
+    unsigned k = 0;
+    while (((size_t)1 << k) < bytes) k++;
+    return k;
+}
+
+void *ir_array_grow(ir_model *m, void *arr, uint32_t n, uint32_t *cap, size_t size, uint32_t need)
+{
+    BASE_ASSERT(size >= sizeof(void *) && (size & (size - 1)) == 0 && n <= *cap);
+    if (need <= *cap) return arr;
+    uint64_t nc = *cap ? (uint64_t)*cap * 2 : 1;
+    while (nc < need) nc *= 2;
+    if (nc > UINT32_MAX || nc > SIZE_MAX / size) return NULL;
+    unsigned k = block_class((size_t)nc * size);
+    if (k >= IR_BLOCK_CLASSES) return NULL;
+    void *block = m->free_blocks[k];
+    if (block) {
+        memcpy(&m->free_blocks[k], block, sizeof(void *)); /* pop: next is stored in the block */
+    } else {
+        block = base_arena_alloc(&m->arena, (size_t)nc * size);
+        if (!block) return NULL;
+    }
+    if (n) memcpy(block, arr, (size_t)n * size);
+    if (arr && *cap) {
+        unsigned old = block_class((size_t)*cap * size);
+        memcpy(arr, &m->free_blocks[old], sizeof(void *));
+        m->free_blocks[old] = arr;
+    }
+    *cap = (uint32_t)nc;
+    return block;
+}
+
+static const ir_tensor_aux no_tensor_aux;
+static const ir_node_aux no_node_aux;
+static const ir_attr_aux no_attr_aux;
+static const ir_value_info_aux no_value_info_aux;
+
+const ir_tensor_aux *ir_tensor_aux_of(const ir_tensor *t)
+{
+    return t->aux ? t->aux : &no_tensor_aux;
+}
+
+ir_tensor_aux *ir_tensor_aux_mut(ir_model *m, ir_tensor *t)
+{
+    if (!t->aux) t->aux = ir_alloc(m, sizeof *t->aux);
+    return t->aux;
+}
+
+const ir_node_aux *ir_node_aux_of(const ir_node *n)
+{
+    return n->aux ? n->aux : &no_node_aux;
+}
+
+ir_node_aux *ir_node_aux_mut(ir_model *m, ir_node *n)
+{
+    if (!n->aux) n->aux = ir_alloc(m, sizeof *n->aux);
+    return n->aux;
+}
+
+const ir_attr_aux *ir_attr_aux_of(const ir_attr *a)
+{
+    return a->aux ? a->aux : &no_attr_aux;
+}
+
+ir_attr_aux *ir_attr_aux_mut(ir_model *m, ir_attr *a)
+{
+    if (!a->aux) a->aux = ir_alloc(m, sizeof *a->aux);
+    return a->aux;
+}
+
+const ir_value_info_aux *ir_value_info_aux_of(const ir_value_info *vi)
+{
+    return vi->aux ? vi->aux : &no_value_info_aux;
+}
+
+ir_value_info_aux *ir_value_info_aux_mut(ir_model *m, ir_value_info *vi)
+{
+    if (!vi->aux) vi->aux = ir_alloc(m, sizeof *vi->aux);
+    return vi->aux;
 }
 
 ir_graph *ir_graph_new(ir_model *m, ir_graph *parent, ir_node *owner)
@@ -72,7 +187,7 @@ ir_graph *ir_graph_new(ir_model *m, ir_graph *parent, ir_node *owner)
     g->model = m;
     g->parent = parent;
     g->owner = owner;
-    base_strmap_init(&g->names);
+    base_keyset_init(&g->names, offsetof(ir_value, name));
     return g;
 }
 
@@ -93,7 +208,7 @@ int64_t ir_model_opset(const ir_model *m, const char *domain)
 
 ir_value *ir_graph_find_local(const ir_graph *g, const char *name)
 {
-    return name ? base_strmap_get(&g->names, name) : NULL;
+    return name ? base_keyset_get(&g->names, name) : NULL;
 }
 
 ir_value *ir_graph_lookup(const ir_graph *g, const char *name)
@@ -120,9 +235,28 @@ static bool value_is_defined(const ir_value *v)
     return v->producer || v->is_input || v->init || v->sparse_init;
 }
 
+/* Records a name defined in some graph, once m->all_names exists. */
 static base_status note_name(ir_model *m, const char *name)
 {
-    return base_strmap_put(&m->all_names, name, (void *)name);
+    return m->all_names_built ? base_keyset_put(&m->all_names, (void *)name) : BASE_OK;
+}
+
+/* Builds m->all_names from every graph's index the first time it is needed:
+ * by a fresh name, or before a name leaves an index (rename, initializer
+ * removal), so that a name once used is never handed out again. */
+static base_status all_names_ready(ir_model *m)
+{
+    if (m->all_names_built) return BASE_OK;
+    for (uint32_t i = 0; i < m->n_graphs; i++) {
+        const base_keyset *names = &m->graphs[i]->names;
+        for (size_t k = 0; k < names->cap; k++) {
+            const ir_value *v = base_keyset_slot(names, k);
+            if (v && base_keyset_put(&m->all_names, (void *)v->name) != BASE_OK)
+                return BASE_ERR_NOMEM;
+        }
+    }
+    m->all_names_built = true;
+    return BASE_OK;
 }
 
 ir_value *ir_graph_define(ir_graph *g, const char *name)
@@ -139,7 +273,7 @@ ir_value *ir_graph_define(ir_graph *g, const char *name)
         if (v && g->n_duplicates++ == 0) g->first_duplicate = nv->name;
         return nv;
     }
-    if (base_strmap_put(&g->names, nv->name, nv) != BASE_OK) return NULL;
+    if (base_keyset_put(&g->names, nv) != BASE_OK) return NULL;
     if (note_name(g->model, nv->name) != BASE_OK) return NULL;
     return nv;
 }
@@ -151,7 +285,7 @@ ir_value *ir_graph_ref(ir_graph *g, const char *name)
     v = value_alloc(g, name);
     if (!v) return NULL;
     v->undefined = true;
-    if (base_strmap_put(&g->names, v->name, v) != BASE_OK) return NULL;
+    if (base_keyset_put(&g->names, v) != BASE_OK) return NULL;
     return v;
 }
 
@@ -161,7 +295,8 @@ ir_value *ir_value_new(ir_graph *g, const char *name)
     const char *base = name && *name ? name : "v";
     char buf[512];
     const char *use = base;
-    while (base_strmap_get(&m->all_names, use) || ir_graph_lookup(g, use)) {
+    if (all_names_ready(m) != BASE_OK) return NULL;
+    while (base_keyset_get(&m->all_names, use) || ir_graph_lookup(g, use)) {
         snprintf(buf, sizeof buf, "%.400s__%" PRIu64, base, ++m->name_counter);
         use = buf;
     }
@@ -172,14 +307,10 @@ ir_value *ir_value_new(ir_graph *g, const char *name)
 
 static base_status use_add(ir_model *m, ir_value *v, ir_node *n, uint32_t slot)
 {
-    if (v->n_uses == v->cap_uses) {
-        uint32_t cap = v->cap_uses ? v->cap_uses * 2 : 2;
-        ir_use *u = base_arena_alloc(&m->arena, cap * sizeof *u);
-        if (!u) return BASE_ERR_NOMEM;
-        if (v->n_uses) memcpy(u, v->uses, v->n_uses * sizeof *u);
-        v->uses = u;
-        v->cap_uses = cap;
-    }
+    if (v->n_uses == UINT32_MAX) return BASE_ERR_NOMEM;
+    ir_use *u = ir_array_grow(m, v->uses, v->n_uses, &v->cap_uses, sizeof *u, v->n_uses + 1);
+    if (!u) return BASE_ERR_NOMEM;
+    v->uses = u;
     v->uses[v->n_uses++] = (ir_use){n, slot};
     return BASE_OK;
 }
@@ -203,14 +334,16 @@ ir_node *ir_node_new(ir_graph *g, const char *op_type, const char *domain, uint3
     ir_node *n = ir_alloc(m, sizeof *n);
     if (!n) return NULL;
     n->graph = g;
-    n->op_type = ir_strdup(m, op_type);
-    n->domain = domain ? ir_strdup(m, domain) : NULL;
+    n->op_type = ir_intern(m, op_type);
+    n->domain = ir_intern(m, domain);
     n->n_inputs = n_inputs;
     n->n_outputs = n_outputs;
-    n->inputs = n_inputs ? base_arena_calloc(&m->arena, n_inputs, sizeof *n->inputs) : NULL;
-    n->outputs = n_outputs ? base_arena_calloc(&m->arena, n_outputs, sizeof *n->outputs) : NULL;
-    if ((op_type && !n->op_type) || (n_inputs && !n->inputs) || (n_outputs && !n->outputs))
-        return NULL;
+    /* One block: inputs, then outputs. */
+    size_t slots = (size_t)n_inputs + n_outputs;
+    ir_value **io = slots ? base_arena_calloc(&m->arena, slots, sizeof *io) : NULL;
+    if ((op_type && !n->op_type) || (domain && !n->domain) || (slots && !io)) return NULL;
+    n->inputs = n_inputs ? io : NULL;
+    n->outputs = n_outputs ? io + n_inputs : NULL;
     return n;
 }
 
@@ -359,9 +492,10 @@ base_status ir_value_rename(ir_value *v, const char *name, base_diag *d)
                              v->name, name);
     ir_model *m = g->model;
     const char *copy = ir_strdup(m, name);
-    if (!copy) return base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
-    if (holder) base_strmap_remove(&holder->graph->names, name);
-    if (!v->duplicate) base_strmap_remove(&g->names, v->name);
+    if (!copy || all_names_ready(m) != BASE_OK)
+        return base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
+    if (holder) base_keyset_remove(&holder->graph->names, name);
+    if (!v->duplicate) base_keyset_remove(&g->names, v->name);
     if (v->duplicate) {
         BASE_ASSERT(g->n_duplicates > 0);
         if (--g->n_duplicates == 0)
@@ -371,7 +505,7 @@ base_status ir_value_rename(ir_value *v, const char *name, base_diag *d)
     }
     v->name = copy;
     v->duplicate = false;
-    if (base_strmap_put(&g->names, copy, v) != BASE_OK || note_name(m, copy) != BASE_OK)
+    if (base_keyset_put(&g->names, v) != BASE_OK || note_name(m, copy) != BASE_OK)
         return base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
     rename_in_list(&g->inputs, v);
     rename_in_list(&g->outputs, v);
@@ -383,15 +517,11 @@ base_status ir_value_rename(ir_value *v, const char *name, base_diag *d)
 
 static base_status push_value(ir_model *m, ir_value ***arr, uint32_t *n, uint32_t *cap, ir_value *v)
 {
-    if (*n == *cap) {
-        uint32_t nc = *cap ? *cap * 2 : 8;
-        ir_value **a = base_arena_alloc(&m->arena, nc * sizeof *a);
-        if (!a) return BASE_ERR_NOMEM;
-        if (*n) memcpy(a, *arr, *n * sizeof *a);
-        *arr = a;
-        *cap = nc;
-    }
-    (*arr)[(*n)++] = v;
+    if (*n == UINT32_MAX) return BASE_ERR_NOMEM;
+    ir_value **a = ir_array_grow(m, *arr, *n, cap, sizeof *a, *n + 1);
+    if (!a) return BASE_ERR_NOMEM;
+    *arr = a;
+    a[(*n)++] = v;
     return BASE_OK;
 }
 
@@ -422,6 +552,8 @@ base_status ir_graph_remove_initializer(ir_graph *g, ir_value *v, base_diag *d)
 {
     if (v->n_uses || v->n_outputs || v->is_input)
         return base_diag_set(d, BASE_ERR_INVALID, "initializer '%s' is still in use", v->name);
+    if (all_names_ready(g->model) != BASE_OK)
+        return base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
     bool dense = v->init && remove_from(g->inits, &g->n_inits, v);
     bool sparse = !dense && v->sparse_init && remove_from(g->sparse_inits, &g->n_sparse_inits, v);
     if (!dense && !sparse)
@@ -429,22 +561,18 @@ base_status ir_graph_remove_initializer(ir_graph *g, ir_value *v, base_diag *d)
                              v->name);
     v->init = NULL;
     v->sparse_init = NULL;
-    if (!v->duplicate && base_strmap_get(&g->names, v->name) == v)
-        base_strmap_remove(&g->names, v->name);
+    if (!v->duplicate && base_keyset_get(&g->names, v->name) == v)
+        base_keyset_remove(&g->names, v->name);
     return BASE_OK;
 }
 
 base_status ir_value_infos_push(ir_model *m, ir_value_infos *list, ir_value_info vi)
 {
-    if (list->n == list->cap) {
-        uint32_t nc = list->cap ? list->cap * 2 : 4;
-        ir_value_info *a = base_arena_alloc(&m->arena, nc * sizeof *a);
-        if (!a) return BASE_ERR_NOMEM;
-        if (list->n) memcpy(a, list->items, list->n * sizeof *a);
-        list->items = a;
-        list->cap = nc;
-    }
-    list->items[list->n++] = vi;
+    if (list->n == UINT32_MAX) return BASE_ERR_NOMEM;
+    ir_value_info *a = ir_array_grow(m, list->items, list->n, &list->cap, sizeof *a, list->n + 1);
+    if (!a) return BASE_ERR_NOMEM;
+    list->items = a;
+    a[list->n++] = vi;
     return BASE_OK;
 }
 
@@ -546,7 +674,7 @@ static bool clone_attrs(ir_model *m, const ir_node *src, ir_node *dst)
         ir_attr *at = &dst->attrs[a];
         if (at->g && !(at->g = clone_graph(src->attrs[a].g, dst->graph, dst))) return false;
         if (at->n_graphs) {
-            at->graphs = base_arena_alloc(&m->arena, at->n_graphs * sizeof *at->graphs);
+            at->graphs = base_arena_alloc(&m->arena, (size_t)at->n_graphs * sizeof *at->graphs);
             if (!at->graphs) return false;
             for (size_t k = 0; k < at->n_graphs; k++)
                 if (!(at->graphs[k] = clone_graph(src->attrs[a].graphs[k], dst->graph, dst)))
@@ -564,10 +692,10 @@ static ir_node *clone_into(ir_graph *g, const ir_node *src, bool define_outputs)
     ir_node *n = ir_node_new(g, src->op_type, src->domain, src->n_inputs, src->n_outputs);
     if (!n) return NULL;
     n->name = src->name;
-    n->overload = src->overload;
-    n->doc_string = src->doc_string;
-    n->metadata = src->metadata;
-    n->extras = src->extras;
+    if (src->aux) {
+        n->aux = base_arena_memdup(&m->arena, src->aux, sizeof *src->aux);
+        if (!n->aux) return NULL;
+    }
     for (uint32_t i = 0; i < src->n_inputs; i++) {
         ir_value *v = src->inputs[i];
         if (!v) continue;
@@ -707,8 +835,9 @@ static base_status visit_attrs(tensor_walk *w, ir_attr *attrs, uint32_t n)
         for (size_t k = 0; st == BASE_OK && k < at->n_tensors; k++)
             st = visit_tensor(w, at->tensors[k], IR_TENSOR_ATTRIBUTE);
         if (st == BASE_OK && at->sparse_tensor) st = visit_sparse(w, at->sparse_tensor);
-        for (size_t k = 0; st == BASE_OK && k < at->n_sparse_tensors; k++)
-            st = visit_sparse(w, at->sparse_tensors[k]);
+        const ir_attr_aux *x = ir_attr_aux_of(at);
+        for (size_t k = 0; st == BASE_OK && k < x->n_sparse_tensors; k++)
+            st = visit_sparse(w, x->sparse_tensors[k]);
         if (st != BASE_OK) return st;
     }
     return BASE_OK;

@@ -147,15 +147,13 @@ typedef struct ir_external_ref {
     uint64_t offset, length;
 } ir_external_ref;
 
-typedef struct ir_tensor {
-    const char *name, *doc_string;
-    bool has_data_type;
-    int32_t data_type;
-    uint32_t rank;
-    int64_t *dims;
-    /* Payload fields exactly as stored (all may be present in odd files). */
-    bool has_raw_data;
-    ir_bytes raw_data;
+/* Tensor fields most tensors leave empty: allocated only when one of them is
+ * present (ir_tensor_aux_mut); read them through ir_tensor_aux_of. */
+typedef struct ir_tensor_aux {
+    const char *doc_string;
+    bool has_data_location;
+    int32_t data_location; /* 1 = EXTERNAL */
+    /* Typed payload fields exactly as stored (all may be present in odd files). */
     size_t n_float_data;
     const float *float_data;
     size_t n_int32_data;
@@ -168,15 +166,31 @@ typedef struct ir_tensor {
     const double *double_data;
     size_t n_uint64_data;
     const uint64_t *uint64_data;
-    bool has_data_location;
-    int32_t data_location; /* 1 = EXTERNAL */
     ir_props external_data;
     ir_props metadata;
-    ir_extras extras; /* segment and unknown fields */
-    /* Resolved external payload, when data_location is EXTERNAL. */
-    bool is_external;
-    ir_external_ref ext;
+    ir_extras extras;      /* segment and unknown fields */
+    ir_external_ref ext;   /* resolved external payload, when the tensor is_external */
+    const uint8_t *packed; /* the typed field in raw layout, made by the first
+                              ir_tensor_bytes (size: ir_tensor_raw_size) */
+} ir_tensor_aux;
+
+typedef struct ir_tensor {
+    const char *name;
+    int64_t *dims;
+    ir_bytes raw_data;  /* as stored; may point into a mapped file */
+    ir_tensor_aux *aux; /* NULL: no rare field present */
+    int32_t data_type;
+    uint32_t rank;
+    bool has_data_type;
+    bool has_raw_data;
+    bool is_external; /* payload resolved to aux->ext (data_location EXTERNAL) */
 } ir_tensor;
+
+/* The rare fields of t (all absent when t has none); never NULL. */
+const ir_tensor_aux *ir_tensor_aux_of(const ir_tensor *t);
+/* The rare fields of t for writing, allocated (zeroed) on first use; NULL
+ * when out of memory. */
+ir_tensor_aux *ir_tensor_aux_mut(ir_model *m, ir_tensor *t);
 
 typedef struct ir_sparse_tensor {
     ir_tensor *values, *indices; /* NULL when absent */
@@ -189,8 +203,10 @@ typedef struct ir_sparse_tensor {
 base_status ir_tensor_numel(const ir_tensor *t, int64_t *numel, base_diag *d) BASE_MUST_CHECK;
 /* Bytes the payload takes in raw (packed little-endian) form; not for strings. */
 base_status ir_tensor_raw_size(const ir_tensor *t, uint64_t *bytes, base_diag *d) BASE_MUST_CHECK;
-/* Checks that the payload agrees with dims and data_type (lengths, known dtype,
- * external range inside its file). Names the tensor in the diagnostic. */
+/* Checks that the payload agrees with dims and data_type (known dtype, field
+ * lengths; for an external tensor, the length of its range). That the range
+ * lies inside its file is checked when external data is resolved at load
+ * (proto/external.c). Names the tensor in the diagnostic. */
 base_status ir_tensor_validate(const ir_model *m, const ir_tensor *t, base_diag *d) BASE_MUST_CHECK;
 /* Checks a sparse tensor whose parts passed ir_tensor_validate: dims not
  * negative, values present and of rank 1 ([NNZ]), indices (absent only when
@@ -199,8 +215,11 @@ base_status ir_tensor_validate(const ir_model *m, const ir_tensor *t, base_diag 
 base_status ir_sparse_validate(ir_model *m, const ir_sparse_tensor *s,
                                base_diag *d) BASE_MUST_CHECK;
 /* The payload as packed little-endian bytes (raw layout), whatever field it is
- * stored in; typed fields are converted once into arena memory, external data
- * is mapped. *out stays valid while the model lives. Strings are refused. */
+ * stored in: raw data and external data (mapped) are returned as they are; a
+ * typed field is converted into the data arena on the first call and the
+ * result kept in the tensor (aux->packed), so change a tensor's typed fields
+ * only before its first ir_tensor_bytes. *out stays valid while the model
+ * lives. Strings are refused. */
 base_status ir_tensor_bytes(ir_model *m, const ir_tensor *t, ir_bytes *out,
                             base_diag *d) BASE_MUST_CHECK;
 /* Element i as double / int64 (any numeric dtype; int4/uint4/float16/bf16
@@ -258,14 +277,19 @@ struct ir_type {
 
 /* ValueInfoProto: a name with an optional type, as listed in graph inputs,
  * outputs and value_info (or a function's value_info). */
-typedef struct ir_value_info {
-    ir_value *value;
-    const char *name; /* as written, NULL when absent (the value is then named "" and
-                         saved without a name); else follows value->name on rename */
-    ir_type *type;    /* NULL when absent */
+typedef struct ir_value_info_aux {
     const char *doc_string;
     ir_props metadata;
     ir_extras extras;
+} ir_value_info_aux;
+
+typedef struct ir_value_info {
+    ir_value *value;
+    const char *name;       /* as written, NULL when absent (the value is then named "" and
+                               saved without a name); else follows value->name on rename */
+    ir_type *type;          /* NULL when absent */
+    ir_value_info_aux *aux; /* doc string, metadata, unknown fields; NULL: none (may be
+                               shared by copies of the entry: replace it, do not change it) */
 } ir_value_info;
 
 typedef struct ir_value_infos {
@@ -293,28 +317,37 @@ typedef enum ir_attr_type {
     IR_ATTR_TYPE_PROTOS = 14
 } ir_attr_type;
 
+/* Attribute fields most attributes leave empty (ir_attr_aux_of / _mut). */
+typedef struct ir_attr_aux {
+    const char *doc_string;
+    uint32_t n_sparse_tensors, n_type_protos;
+    ir_sparse_tensor **sparse_tensors;
+    ir_type **type_protos;
+    ir_extras extras;
+} ir_attr_aux;
+
 typedef struct ir_attr {
-    const char *name, *ref_attr_name, *doc_string;
-    bool has_type;
-    int32_t type; /* ir_attr_type */
-    bool has_f, has_i, has_s;
-    float f;
-    int64_t i;
+    const char *name, *ref_attr_name;
     ir_bytes s;
+    int64_t i;
     ir_tensor *t;
     ir_graph *g;
     ir_sparse_tensor *sparse_tensor;
     ir_type *tp;
-    size_t n_floats, n_ints, n_strings, n_tensors, n_graphs, n_sparse_tensors, n_type_protos;
     float *floats;
     int64_t *ints;
     ir_bytes *strings;
     ir_tensor **tensors;
     ir_graph **graphs;
-    ir_sparse_tensor **sparse_tensors;
-    ir_type **type_protos;
-    ir_extras extras;
+    ir_attr_aux *aux; /* NULL: no rare field present */
+    int32_t type;     /* ir_attr_type */
+    float f;
+    uint32_t n_floats, n_ints, n_strings, n_tensors, n_graphs;
+    bool has_type, has_f, has_i, has_s;
 } ir_attr;
+
+const ir_attr_aux *ir_attr_aux_of(const ir_attr *a);
+ir_attr_aux *ir_attr_aux_mut(ir_model *m, ir_attr *a);
 
 /* ---- values, nodes, graphs -------------------------------------------------- */
 
@@ -325,17 +358,10 @@ typedef struct ir_use {
 
 struct ir_value {
     const char *name;
-    ir_graph *graph;        /* the graph that defines (or first referenced) it */
-    ir_node *producer;      /* NULL for graph inputs, initializers, undefined names */
-    uint32_t producer_slot; /* output index in producer */
-    ir_tensor *init;        /* initializer, when it is one */
+    ir_graph *graph;   /* the graph that defines (or first referenced) it */
+    ir_node *producer; /* NULL for graph inputs, initializers, undefined names */
+    ir_tensor *init;   /* initializer, when it is one */
     ir_sparse_tensor *sparse_init;
-    bool is_input;      /* listed in graph.input (an initializer that is also an
-                           input is overridable, so not a constant) */
-    uint32_t n_outputs; /* how many graph.output entries name it */
-    bool undefined;     /* referenced but defined nowhere in reach */
-    bool duplicate;     /* a second definition of a name (SSA violation); not indexed */
-    uint32_t n_uses, cap_uses;
     ir_use *uses;
     /* What the value holds, when known: declared (graph input, output or
      * value_info entry, set at load) or inferred (ops/infer). NULL: unknown.
@@ -343,22 +369,40 @@ struct ir_value {
      * value_info entry; change a type by attaching a new one
      * (ir_value_set_type). Saving writes the value_info lists, not this. */
     const ir_type *type;
+    uint32_t producer_slot; /* output index in producer */
+    uint32_t n_outputs;     /* how many graph.output entries name it */
+    uint32_t n_uses, cap_uses;
     uint32_t index; /* scratch for passes and the executor (e.g. a slot number) */
+    bool is_input;  /* listed in graph.input (an initializer that is also an
+                       input is overridable, so not a constant) */
+    bool undefined; /* referenced but defined nowhere in reach */
+    bool duplicate; /* a second definition of a name (SSA violation); not indexed */
 };
+
+/* Node fields most nodes leave empty (ir_node_aux_of / _mut). */
+typedef struct ir_node_aux {
+    const char *overload, *doc_string;
+    ir_props metadata;
+    ir_extras extras; /* device_configurations and unknown fields */
+} ir_node_aux;
 
 struct ir_node {
     ir_node *prev, *next;
     ir_graph *graph;
-    const char *name, *op_type, *domain, *overload, *doc_string;
-    uint32_t n_inputs, n_outputs;
-    ir_value **inputs;  /* NULL entry: absent optional input ("") */
-    ir_value **outputs; /* NULL entry: absent optional output ("") */
-    uint32_t n_attrs;
+    const char *name;
+    const char *op_type, *domain; /* interned (ir_intern): compare by content */
+    ir_value **inputs;            /* NULL entry: absent optional input ("") */
+    ir_value **outputs;           /* NULL entry: absent optional output ("") */
     ir_attr *attrs;
-    ir_props metadata;
-    ir_extras extras; /* device_configurations and unknown fields */
-    uint32_t order;   /* scratch for order checks: position in the list */
+    ir_node_aux *aux; /* NULL: no rare field present */
+    uint32_t n_inputs, n_outputs, n_attrs;
+    uint32_t order; /* scratch for order checks: position in the list */
 };
+
+const ir_node_aux *ir_node_aux_of(const ir_node *n);
+ir_node_aux *ir_node_aux_mut(ir_model *m, ir_node *n);
+const ir_value_info_aux *ir_value_info_aux_of(const ir_value_info *vi);
+ir_value_info_aux *ir_value_info_aux_mut(ir_model *m, ir_value_info *vi);
 
 struct ir_graph {
     ir_model *model;
@@ -375,7 +419,7 @@ struct ir_graph {
     ir_value **sparse_inits;
     ir_props metadata;
     ir_extras extras;  /* quantization_annotation and unknown fields */
-    base_strmap names; /* name -> ir_value defined (or first referenced) here */
+    base_keyset names; /* ir_value defined (or first referenced) here, by name */
     uint32_t n_duplicates;
     const char *first_duplicate; /* name of the first duplicate definition */
 };
@@ -402,9 +446,15 @@ typedef struct ir_ext_file {
     const uint8_t *map; /* whole file mapped read-only (pages read when touched); NULL if empty */
 } ir_ext_file;
 
+/* Free lists of array blocks by size class (a power of two of bytes). */
+#define IR_BLOCK_CLASSES 48
+
 struct ir_model {
     base_arena arena;      /* IR objects and small payloads */
     base_arena data_arena; /* large payloads borrowed from the loader */
+    /* Scratch memory for passes: base_arena_mark before, base_arena_release
+     * after; nothing in the IR may point into it. Freed with the model. */
+    base_arena scratch;
     uint64_t name_counter; /* suffix for fresh names */
     bool has_ir_version, has_model_version;
     int64_t ir_version, model_version;
@@ -415,7 +465,11 @@ struct ir_model {
     uint32_t n_functions;
     ir_function *functions;
     ir_extras extras;      /* training_info, configuration and unknown fields */
-    base_strmap all_names; /* every value name defined anywhere, for fresh names */
+    base_keyset strings;   /* interned strings (ir_intern) */
+    base_keyset all_names; /* every value name defined anywhere, for fresh names;
+                              built on first need (all_names_built) */
+    bool all_names_built;
+    void *free_blocks[IR_BLOCK_CLASSES]; /* array blocks given back by ir_array_grow */
     uint32_t n_graphs, cap_graphs;
     ir_graph **graphs;      /* every graph ever created, for freeing (malloc'ed) */
     char *base_dir;         /* folder external data is resolved against (malloc'ed) */
@@ -424,6 +478,8 @@ struct ir_model {
     int src_fd;      /* that file, open for file-to-file copies; -1 if none */
     bool has_src_id; /* the model file's identity, so saving never overwrites it */
     uint64_t src_dev, src_ino;
+    uint32_t n_blocks, cap_blocks;
+    void **blocks; /* malloc'ed payloads the model adopted (ir_model_adopt), freed with it */
     uint32_t n_ext_files, cap_ext_files;
     ir_ext_file *ext_files; /* malloc'ed */
 };
@@ -433,9 +489,23 @@ struct ir_model {
 ir_model *ir_model_new(void);
 void ir_model_free(ir_model *m);
 ir_graph *ir_graph_new(ir_model *m, ir_graph *parent, ir_node *owner);
-/* Arena helpers bound to the model; NULL when out of memory. */
+/* The model takes a malloc'ed block (a computed payload) and frees it with
+ * itself: no copy into the arena. On failure the block is freed. */
+base_status ir_model_adopt(ir_model *m, void *block) BASE_MUST_CHECK;
+/* Arena helpers bound to the model; NULL when out of memory (or for NULL s).
+ * ir_alloc is zeroed and 16-byte aligned; strings are packed. */
 void *ir_alloc(ir_model *m, size_t size);
 const char *ir_strdup(ir_model *m, const char *s);
+/* The model's one copy of s (op types, domains, attribute names and other
+ * strings that repeat): equal strings share storage. */
+const char *ir_intern(ir_model *m, const char *s);
+/* Room for `need` elements of `size` bytes (a power of two) in arr, which
+ * holds n of them in a block of *cap (a power of two, or 0 with arr NULL)
+ * from the model's arena: arr itself when it is big enough, else a block at
+ * least twice as big, with the n elements copied; the old block then goes to
+ * a free list that later arrays of its size reuse (so arr must not be shared).
+ * NULL when out of memory (arr is left as it was). */
+void *ir_array_grow(ir_model *m, void *arr, uint32_t n, uint32_t *cap, size_t size, uint32_t need);
 
 /* Opset version the model imports for a domain ("" or "ai.onnx" for the
  * default); -1 when not imported. */

@@ -117,19 +117,20 @@ static uint64_t typed_count(const ir_dtype_info *info, int64_t numel)
 
 static size_t field_count(const ir_tensor *t, ir_typed_field f)
 {
+    const ir_tensor_aux *x = ir_tensor_aux_of(t);
     switch (f) {
     case IR_FIELD_FLOAT:
-        return t->n_float_data;
+        return x->n_float_data;
     case IR_FIELD_INT32:
-        return t->n_int32_data;
+        return x->n_int32_data;
     case IR_FIELD_STRING:
-        return t->n_string_data;
+        return x->n_string_data;
     case IR_FIELD_INT64:
-        return t->n_int64_data;
+        return x->n_int64_data;
     case IR_FIELD_DOUBLE:
-        return t->n_double_data;
+        return x->n_double_data;
     case IR_FIELD_UINT64:
-        return t->n_uint64_data;
+        return x->n_uint64_data;
     case IR_FIELD_NONE:
         break;
     }
@@ -157,11 +158,12 @@ base_status ir_tensor_validate(const ir_model *m, const ir_tensor *t, base_diag 
         uint64_t want;
         st = ir_tensor_raw_size(t, &want, d);
         if (st != BASE_OK) return st;
-        if (t->ext.length != want)
+        uint64_t have = ir_tensor_aux_of(t)->ext.length;
+        if (have != want)
             return base_diag_set(d, BASE_ERR_INVALID,
                                  "tensor '%s': external data holds %" PRIu64
                                  " bytes but dims and type need %" PRIu64,
-                                 tname(t), t->ext.length, want);
+                                 tname(t), have, want);
         return BASE_OK;
     }
     /* A typed field of another type is a mistake whatever else is present. */
@@ -249,8 +251,9 @@ base_status ir_sparse_validate(ir_model *m, const ir_sparse_tensor *s, base_diag
 }
 
 /* Converts a typed field into packed little-endian bytes. */
-static void typed_to_raw(const ir_tensor *t, const ir_dtype_info *info, uint8_t *out, size_t n)
+static void typed_to_raw(const ir_tensor_aux *t, const ir_dtype_info *info, uint8_t *out, size_t n)
 {
+    if (n == 0) return;
     switch (info->field) {
     case IR_FIELD_FLOAT:
         memcpy(out, t->float_data, n);
@@ -287,26 +290,43 @@ static void typed_to_raw(const ir_tensor *t, const ir_dtype_info *info, uint8_t 
 
 base_status ir_tensor_bytes(ir_model *m, const ir_tensor *t, ir_bytes *out, base_diag *d)
 {
-    uint64_t size;
+    uint64_t size = 0;
     base_status st = ir_tensor_raw_size(t, &size, d);
     if (st != BASE_OK) return st;
     if (t->is_external) {
-        const ir_ext_file *f = &m->ext_files[t->ext.file];
+        const ir_external_ref *e = &ir_tensor_aux_of(t)->ext;
+        const ir_ext_file *f = &m->ext_files[e->file];
         if (!f->map && size)
             return base_diag_set(d, BASE_ERR_IO, "tensor '%s': external file '%s' is not mapped",
                                  tname(t), f->location);
-        *out = (ir_bytes){(size_t)size, f->map ? f->map + t->ext.offset : NULL};
+        *out = (ir_bytes){(size_t)size, f->map ? f->map + e->offset : NULL};
         return BASE_OK;
     }
     if (t->has_raw_data && t->raw_data.len == size) {
         *out = t->raw_data;
         return BASE_OK;
     }
+    if (size == 0) {
+        *out = (ir_bytes){0, NULL};
+        return BASE_OK;
+    }
     const ir_dtype_info *info = ir_dtype_get(t->data_type);
-    uint8_t *buf = base_arena_alloc(&m->data_arena, (size_t)size);
-    if (!buf && size) return base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
-    if (size) typed_to_raw(t, info, buf, (size_t)size); /* empty: typed fields may be NULL */
-    *out = (ir_bytes){(size_t)size, buf};
+    int64_t numel;
+    st = ir_tensor_numel(t, &numel, d);
+    if (st != BASE_OK) return st;
+    ir_tensor_aux *x = t->aux;
+    if (!x || field_count(t, info->field) != typed_count(info, numel))
+        return base_diag_set(d, BASE_ERR_INVALID,
+                             "tensor '%s': no payload of the %" PRIu64 " bytes dims and type need",
+                             tname(t), size);
+    if (!x->packed) {
+        /* Converted once; later calls (and saves) reuse it. */
+        uint8_t *buf = base_arena_alloc(&m->data_arena, (size_t)size);
+        if (!buf) return base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
+        typed_to_raw(x, info, buf, (size_t)size);
+        x->packed = buf;
+    }
+    *out = (ir_bytes){(size_t)size, x->packed};
     return BASE_OK;
 }
 

@@ -194,10 +194,8 @@ static void check_graph(ir_graph *g, void *ctx)
     /* Every use-list entry of a value defined here must point at a linked
      * node input holding that value. */
     for (size_t i = 0; i < g->names.cap && c->st == BASE_OK; i++) {
-        const base_strmap_slot *slot = &g->names.slots[i];
-        if (!slot->key || !slot->value) continue;
-        const ir_value *v = slot->value;
-        if (v->graph != g) continue;
+        const ir_value *v = base_keyset_slot(&g->names, i);
+        if (!v || v->graph != g) continue;
         for (uint32_t k = 0; k < v->n_uses; k++) {
             const ir_use *u = &v->uses[k];
             c->n_uses++;
@@ -216,7 +214,7 @@ static void count_unindexed(ir_graph *g, void *ctx)
     for (ir_node *n = g->first; n; n = n->next)
         for (uint32_t i = 0; i < n->n_inputs; i++) {
             const ir_value *v = n->inputs[i];
-            if (v && base_strmap_get(&v->graph->names, v->name) != v) c->n_uses++;
+            if (v && base_keyset_get(&v->graph->names, v->name) != v) c->n_uses++;
         }
 }
 

@@ -210,7 +210,7 @@ static base_status copy_payload(const op_ctx *c, const const_attrs *a, const ir_
     uint8_t *dst = y->data;
     if (y->dtype == IR_DTYPE_STRING) {
         for (int64_t k = 0; k < n; k++) {
-            const ir_bytes *b = &t->string_data[k];
+            const ir_bytes *b = &ir_tensor_aux_of(t)->string_data[k];
             op_str *s = &((op_str *)y->data)[where ? where[k] : k];
             free(s->data);
             s->data = NULL;
@@ -380,7 +380,7 @@ base_status constantofshape_infer(op_infer_ctx *ic)
     const op_tensor *v = ic->value[0];
     if (v) {
         int64_t dims[OP_MAX_RANK];
-        uint32_t rank;
+        uint32_t rank = 0;
         base_status st = read_shape(ic->d, v, dims, &rank);
         if (st != BASE_OK) return st;
         op_type_set_dims(&ic->out[0], a->dtype, rank, dims);
@@ -400,7 +400,7 @@ base_status constantofshape_kernel(const op_ctx *c, op_tensor *const *in, uint32
     (void)n_out;
     const cos_attrs *a = c->attrs;
     int64_t dims[OP_MAX_RANK];
-    uint32_t rank;
+    uint32_t rank = 0;
     base_status st = read_shape(c->d, in[0], dims, &rank);
     if (st == BASE_OK) st = op_output(c, out, 0, a->dtype, rank, dims);
     if (st != BASE_OK) return st;

@@ -67,10 +67,11 @@ base_status ml_list_tensor(const op_parse_ctx *pc, const char *name, ml_list *l)
     l->dtype = t->data_type;
     l->n = n;
     if (t->data_type == IR_DTYPE_STRING) {
-        if ((int64_t)t->n_string_data != n)
+        const ir_tensor_aux *x = ir_tensor_aux_of(t);
+        if ((int64_t)x->n_string_data != n)
             return base_diag_set(pc->d, BASE_ERR_INVALID, "attribute '%s' has %zu strings for %lld",
-                                 name, t->n_string_data, (long long)n);
-        l->s = t->string_data;
+                                 name, x->n_string_data, (long long)n);
+        l->s = x->string_data;
         return BASE_OK;
     }
     bool is_f = t->data_type == IR_DTYPE_FLOAT || t->data_type == IR_DTYPE_DOUBLE ||

@@ -70,6 +70,8 @@ static double decode(const fmt *f, uint32_t bits)
 static void max_finite(const fmt *f, uint32_t *e, uint32_t *m)
 {
     uint32_t emax = (1u << f->ebits) - 1u, mall = (1u << f->mbits) - 1u;
+    *e = emax;
+    *m = mall;
     switch (f->flavor) {
     case FMT_IEEE:
         *e = emax - 1;

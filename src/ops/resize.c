@@ -218,7 +218,7 @@ static base_status rs_plan_of(const resize_attrs *a, int32_t variant, const rs_i
     memset(p, 0, sizeof *p);
     p->rank = rank;
     int64_t axes[OP_MAX_RANK];
-    size_t na;
+    size_t na = 0;
     base_status st = rs_axes(a, rank, axes, &na, d);
     if (st != BASE_OK) return st;
     for (uint32_t i = 0; i < rank; i++) {
@@ -603,7 +603,7 @@ base_status resize_infer(op_infer_ctx *ic)
             unknown = true;
     }
     int64_t axes[OP_MAX_RANK], in[OP_MAX_RANK];
-    size_t na;
+    size_t na = 0;
     st = rs_axes(a, x->rank, axes, &na, ic->d);
     if (st != BASE_OK) return st;
     if (unknown) {

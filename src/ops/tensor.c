@@ -141,8 +141,8 @@ bool op_same_shape(const op_tensor *a, const op_tensor *b)
     return true;
 }
 
-base_status op_tensor_new(int32_t dtype, uint32_t rank, const int64_t *dims, uint64_t max_bytes,
-                          op_tensor **out, base_diag *d)
+static base_status tensor_alloc(int32_t dtype, uint32_t rank, const int64_t *dims,
+                                uint64_t max_bytes, bool zero, op_tensor **out, base_diag *d)
 {
     *out = NULL;
     size_t es = op_dtype_size(dtype);
@@ -172,7 +172,7 @@ base_status op_tensor_new(int32_t dtype, uint32_t rank, const int64_t *dims, uin
     t->numel = numel;
     t->nbytes = nbytes;
     if (nbytes) {
-        t->data = calloc(1, nbytes);
+        t->data = zero ? calloc(1, nbytes) : malloc(nbytes);
         if (!t->data) {
             free(t);
             return base_diag_set(d, BASE_ERR_NOMEM, "out of memory (%zu bytes)", nbytes);
@@ -181,6 +181,18 @@ base_status op_tensor_new(int32_t dtype, uint32_t rank, const int64_t *dims, uin
     t->owned = true;
     *out = t;
     return BASE_OK;
+}
+
+base_status op_tensor_new(int32_t dtype, uint32_t rank, const int64_t *dims, uint64_t max_bytes,
+                          op_tensor **out, base_diag *d)
+{
+    return tensor_alloc(dtype, rank, dims, max_bytes, true, out, d);
+}
+
+base_status op_tensor_new_uninit(int32_t dtype, uint32_t rank, const int64_t *dims,
+                                 uint64_t max_bytes, op_tensor **out, base_diag *d)
+{
+    return tensor_alloc(dtype, rank, dims, max_bytes, false, out, d);
 }
 
 op_tensor *op_value_new(op_kind kind, int32_t dtype)
@@ -329,7 +341,7 @@ base_status op_tensor_from_ir(ir_model *m, const ir_tensor *t, op_tensor **out, 
             if (!o->data) goto nomem;
             op_str *s = o->data;
             for (int64_t i = 0; i < numel; i++) {
-                const ir_bytes *b = &t->string_data[i];
+                const ir_bytes *b = &ir_tensor_aux_of(t)->string_data[i];
                 s[i].len = b->len;
                 s[i].data = malloc(b->len ? b->len : 1);
                 if (!s[i].data) goto nomem;
@@ -394,8 +406,10 @@ base_status op_tensor_to_ir(ir_model *m, const op_tensor *t, const char *name, i
             if (s[i].len && !p) return base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
             sd[i] = (ir_bytes){s[i].len, p};
         }
-        it->n_string_data = (size_t)t->numel;
-        it->string_data = sd;
+        ir_tensor_aux *x = ir_tensor_aux_mut(m, it);
+        if (!x) return base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
+        x->n_string_data = (size_t)t->numel;
+        x->string_data = sd;
         *out = it;
         return BASE_OK;
     }
@@ -534,4 +548,32 @@ void op_tensor_set_f64(op_tensor *t, int64_t i, double x)
         if (isnan(x)) x = 0;
         op_tensor_set_i64(t, i, x >= 9.2e18 ? INT64_MAX : x <= -9.2e18 ? INT64_MIN : (int64_t)x);
     }
+}
+
+base_status op_tensor_to_ir_take(ir_model *m, op_tensor *t, const char *name, ir_tensor **out,
+                                 base_diag *d)
+{
+    if (t->kind != OP_KIND_TENSOR || !t->owned || !t->data || t->dtype == IR_DTYPE_STRING ||
+        op_dtype_is_subbyte(t->dtype))
+        return op_tensor_to_ir(m, t, name, out, d);
+    *out = NULL;
+    ir_tensor *it = ir_alloc(m, sizeof *it);
+    int64_t *dims =
+        t->rank ? base_arena_memdup(&m->arena, t->dims, t->rank * sizeof *t->dims) : NULL;
+    if (!it || (t->rank && !dims)) return base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
+    it->name = name ? ir_strdup(m, name) : NULL;
+    it->has_data_type = true;
+    it->data_type = t->dtype;
+    it->rank = t->rank;
+    it->dims = dims;
+    void *data = t->data;
+    size_t nbytes = t->nbytes;
+    t->data = NULL;
+    t->nbytes = 0;
+    if (ir_model_adopt(m, data) != BASE_OK)
+        return base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
+    it->has_raw_data = true;
+    it->raw_data = (ir_bytes){nbytes, data};
+    *out = it;
+    return BASE_OK;
 }

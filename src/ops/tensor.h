@@ -75,6 +75,10 @@ const char *op_dtype_name(int32_t dtype);
  * negative dims, rank > OP_MAX_RANK, overflow or out of memory. */
 base_status op_tensor_new(int32_t dtype, uint32_t rank, const int64_t *dims, uint64_t max_bytes,
                           op_tensor **out, base_diag *d) BASE_MUST_CHECK;
+/* The same with the data left uninitialised, for callers that write every
+ * element (saves zeroing pages that are overwritten anyway). */
+base_status op_tensor_new_uninit(int32_t dtype, uint32_t rank, const int64_t *dims,
+                                 uint64_t max_bytes, op_tensor **out, base_diag *d) BASE_MUST_CHECK;
 /* A new empty value of another kind (no items yet). */
 op_tensor *op_value_new(op_kind kind, int32_t dtype);
 /* Appends an owned item to a sequence/optional/map/sparse value. */
@@ -99,6 +103,11 @@ base_status op_tensor_from_ir(ir_model *m, const ir_tensor *t, op_tensor **out,
  * string_data). */
 base_status op_tensor_to_ir(ir_model *m, const op_tensor *t, const char *name, ir_tensor **out,
                             base_diag *d) BASE_MUST_CHECK;
+/* The same, but an owned payload in memory layout (not strings, not sub-byte)
+ * is handed to the model (ir_model_adopt) instead of copied; t keeps its shape
+ * and loses its data. */
+base_status op_tensor_to_ir_take(ir_model *m, op_tensor *t, const char *name, ir_tensor **out,
+                                 base_diag *d) BASE_MUST_CHECK;
 /* Packs/unpacks sub-byte payloads between memory layout and ONNX raw layout. */
 void op_subbyte_unpack(int32_t dtype, const uint8_t *packed, uint8_t *out, int64_t numel);
 void op_subbyte_pack(int32_t dtype, const uint8_t *in, uint8_t *packed, int64_t numel);

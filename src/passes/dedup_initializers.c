@@ -42,13 +42,22 @@ static bool eligible(const pass_ctx *c, const ir_value *v)
            v->init->data_type != IR_DTYPE_STRING;
 }
 
-/* "dtype:d0,d1,...:bytes" */
-static void key_of(const ir_tensor *t, uint64_t bytes, char *buf, size_t size)
+/* "dtype:d0,d1,...:bytes:<first and last 16 bytes in hex>" — the edge bytes
+ * keep tensors that merely share a shape (most weights of a network) from
+ * ever being hashed whole. */
+static void key_of(pass_ctx *c, const ir_tensor *t, uint64_t bytes, char *buf, size_t size)
 {
     size_t k = (size_t)snprintf(buf, size, "%d:", t->data_type);
     for (uint32_t i = 0; i < t->rank && k < size; i++)
         k += (size_t)snprintf(buf + k, size - k, "%lld,", (long long)t->dims[i]);
-    if (k < size) snprintf(buf + k, size - k, ":%llu", (unsigned long long)bytes);
+    if (k < size) k += (size_t)snprintf(buf + k, size - k, ":%llu:", (unsigned long long)bytes);
+    ir_bytes b;
+    if (ir_tensor_bytes(c->m, t, &b, NULL) != BASE_OK) return;
+    size_t edge = b.len < 16 ? b.len : 16;
+    for (size_t i = 0; i < edge && k + 3 < size; i++)
+        k += (size_t)snprintf(buf + k, size - k, "%02x", b.data[i]);
+    for (size_t i = b.len - edge; i < b.len && k + 3 < size; i++)
+        k += (size_t)snprintf(buf + k, size - k, "%02x", b.data[i]);
 }
 
 static base_status visit(pass_ctx *c, ir_graph *g)
@@ -71,7 +80,7 @@ static base_status visit(pass_ctx *c, ir_graph *g)
         uint64_t bytes;
         if (!eligible(c, v) || ir_tensor_raw_size(v->init, &bytes, NULL) != BASE_OK) continue;
         char key[512];
-        key_of(v->init, bytes, key, sizeof key);
+        key_of(c, v->init, bytes, key, sizeof key);
         uintptr_t first = (uintptr_t)base_strmap_get(&groups, key);
         if (!first) {
             char *k = base_arena_strdup(&c->scratch, key);

@@ -78,14 +78,15 @@ static bool node_key(pass_ctx *c, const ir_node *n, key_buf *k)
         return false;
     kb_str(k, n->op_type);
     kb_str(k, n->domain && *n->domain ? n->domain : "");
-    kb_str(k, n->overload);
+    kb_str(k, ir_node_aux_of(n)->overload);
     kb_add(k, &n->n_inputs, sizeof n->n_inputs);
     kb_add(k, &n->n_outputs, sizeof n->n_outputs);
     for (uint32_t i = 0; i < n->n_inputs; i++) kb_add(k, &n->inputs[i], sizeof n->inputs[i]);
     for (uint32_t a = 0; a < n->n_attrs; a++) {
         const ir_attr *at = &n->attrs[a];
-        if (at->g || at->n_graphs || at->sparse_tensor || at->n_sparse_tensors || at->tp ||
-            at->n_type_protos || at->ref_attr_name)
+        const ir_attr_aux *x = ir_attr_aux_of(at);
+        if (at->g || at->n_graphs || at->sparse_tensor || x->n_sparse_tensors || at->tp ||
+            x->n_type_protos || at->ref_attr_name)
             return false;
         kb_str(k, at->name);
         kb_add(k, &at->type, sizeof at->type);

@@ -34,14 +34,21 @@
 #include "ops/infer.h"
 #include "passes/list.h"
 
+/* Whether `to` can be renamed to the graph output `from` (pass_forward):
+ * computed by a node of the same graph and not itself an output. */
+static bool can_take_output_name(const ir_value *from, const ir_value *to)
+{
+    return !from->n_outputs || (to->producer && to->graph == from->graph && !to->n_outputs &&
+                                !to->is_input && !to->init && !to->sparse_init);
+}
+
 /* Removes n (output 0 forwarded to `to`); false when the name could not be kept. */
 static bool bypass(pass_ctx *c, ir_node *n, ir_value *to)
 {
     ir_value *from = n->outputs[0];
     for (uint32_t i = 1; i < n->n_outputs; i++)
         if (n->outputs[i] && (n->outputs[i]->n_uses || n->outputs[i]->n_outputs)) return false;
-    if (from->n_outputs && !(to->producer && to->graph == from->graph && !to->n_outputs &&
-                             !to->is_input && !to->init && !to->sparse_init)) {
+    if (!can_take_output_name(from, to)) {
         pass_refuse(c, n,
                     "its output '%s' is a graph output and its input '%s' cannot take that "
                     "name",
@@ -209,6 +216,15 @@ static bool cancel_unsqueeze_squeeze(pass_ctx *c, ir_node *sq)
         memcmp(a, b, ka * sizeof *a) != 0)
         return false;
     ir_value *x = un->inputs[0];
+    /* Both removals or neither: the second must be able to hand the output's
+     * name on to x, or the Unsqueeze alone would be left writing it. */
+    if (!can_take_output_name(sq->outputs[0], x)) {
+        pass_refuse(c, sq,
+                    "its output '%s' is a graph output and '%s' (the Unsqueeze's input) "
+                    "cannot take that name",
+                    sq->outputs[0]->name, x->name);
+        return false;
+    }
     if (!bypass(c, sq, mid)) return false;
     /* sq is gone and its readers read mid; now mid -> x */
     return bypass(c, un, x);
@@ -358,16 +374,25 @@ static base_status inline_if(pass_ctx *c, ir_node *n)
     for (uint32_t i = 0; i < n->n_outputs; i++)
         outs[i] = ir_graph_lookup(g, b->outputs.items[i].value->name);
     ir_node *after = n->next; /* where the If was: an Identity goes there */
+    bool named = false;
     pass_remove_node(c, n);
     for (uint32_t i = 0; i < n->n_outputs; i++) {
         ir_value *o = n->outputs[i];
         if (!o || !outs[i]) continue;
-        if (pass_forward(c, o, outs[i])) continue;
+        if (pass_forward(c, o, outs[i])) {
+            /* a graph output took the value over (its producer now writes o):
+             * later outputs naming the same branch value read o */
+            if (o->n_outputs)
+                for (uint32_t j = i + 1; j < n->n_outputs; j++)
+                    if (outs[j] == outs[i]) outs[j] = o;
+            continue;
+        }
         /* a graph output whose value cannot take the name: keep it through an Identity */
         ir_node *id = ir_node_new(g, "Identity", "", 1, 1);
         if (!id || ir_node_set_input(id, 0, outs[i]) != BASE_OK)
             return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
-        id->name = n->name;
+        if (!named) id->name = n->name; /* node names stay unique */
+        named = true;
         if (after)
             ir_node_insert_before(after, id);
         else

@@ -16,9 +16,10 @@
  * Add is removed. The old W and B are removed only when nothing else reads
  * them (another node, a subgraph, a graph output).
  * Preconditions, each refused with its reason when not met:
- *  - BN in inference form (P-BN 1): training_mode 0 (opset >= 14); outputs
- *    after the first absent or unused; spatial 1 (opset < 9); is_test 1
- *    (opset < 7);
+ *  - BN in inference form (P-BN 1): training_mode 0 and the outputs after the
+ *    first unused (opset >= 14); the outputs after the first absent (opsets
+ *    < 14, where their presence selects training mode); spatial 1 (opset < 9);
+ *    is_test 1 (opset < 7);
  *  - x read by this node only: no other node, no subgraph, not a graph output
  *    (P-BN 3);
  *  - W, the bias and every BN parameter constants (initializers that cannot be
@@ -38,7 +39,9 @@
  *    [1,C,1,..] or all ones), same dtype, the Conv output's rank known.
  * epsilon comes from the attribute, default 1e-5 (P-BN 2).
  */
+#include <float.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -237,32 +240,131 @@ static bool load_target(pass_ctx *c, const ir_node *user, ir_node *p, target *t)
 
 /* ---- rewriting -------------------------------------------------------------------------- */
 
-static void store(op_tensor *t, int64_t i, double v)
+/* ---- scaling the weight ------------------------------------------------------------------ */
+
+/* One dtype's loop: out[i] = in[i] * m[i * mstep], computed in double and rounded
+ * once; *bad set when a stored value is not finite (float16 overflows). The
+ * scalar-multiplier case (mstep 0) is its own loop so that it vectorises. */
+#define SCALE_FN(NAME, T, LOAD, STORE, FINITE)                                                     \
+    static void NAME(const void *pin, void *pout, size_t n, const double *m, size_t mstep,         \
+                     bool *bad)                                                                    \
+    {                                                                                              \
+        const T *restrict in = pin;                                                                \
+        T *restrict out = pout;                                                                    \
+        bool b = false;                                                                            \
+        if (mstep == 0) {                                                                          \
+            const double mm = m[0];                                                                \
+            for (size_t i = 0; i < n; i++) {                                                       \
+                T v = STORE((double)LOAD(in[i]) * mm);                                             \
+                out[i] = v;                                                                        \
+                b |= !(FINITE(v));                                                                 \
+            }                                                                                      \
+        } else {                                                                                   \
+            for (size_t i = 0; i < n; i++) {                                                       \
+                T v = STORE((double)LOAD(in[i]) * m[i]);                                           \
+                out[i] = v;                                                                        \
+                b |= !(FINITE(v));                                                                 \
+            }                                                                                      \
+        }                                                                                          \
+        *bad |= b;                                                                                 \
+    }
+#define ID(x)         (x)
+#define TO_F32(x)     ((float)(x))
+#define F16_STORE(x)  ((uint16_t)op_f64_to_small(IR_DTYPE_FLOAT16, (x), false))
+#define BF16_STORE(x) ((uint16_t)op_f64_to_small(IR_DTYPE_BFLOAT16, (x), false))
+/* finite as a comparison (NaN compares false) so that the loops vectorise */
+#define F32_FINITE(v)  (fabsf(v) <= FLT_MAX)
+#define F64_FINITE(v)  (fabs(v) <= DBL_MAX)
+#define F16_FINITE(v)  (((v)&0x7c00u) != 0x7c00u)
+#define BF16_FINITE(v) (((v)&0x7f80u) != 0x7f80u)
+SCALE_FN(scale_f32, float, ID, TO_F32, F32_FINITE)
+SCALE_FN(scale_f64, double, ID, ID, F64_FINITE)
+SCALE_FN(scale_f16, uint16_t, base_f16_to_f32, F16_STORE, F16_FINITE)
+SCALE_FN(scale_bf16, uint16_t, base_bf16_to_f32, BF16_STORE, BF16_FINITE)
+
+typedef void (*scale_fn)(const void *, void *, size_t, const double *, size_t, bool *);
+
+static scale_fn scale_for(int32_t dtype)
 {
-    op_tensor_set_f64(t, i, v); /* rounds once from double to the dtype */
+    switch (dtype) {
+    case IR_DTYPE_FLOAT:
+        return scale_f32;
+    case IR_DTYPE_DOUBLE:
+        return scale_f64;
+    case IR_DTYPE_FLOAT16:
+        return scale_f16;
+    default:
+        return scale_bf16;
+    }
 }
 
-/* Output channel of weight element i. */
-static int64_t channel_of(const target *t, int64_t i)
+/* The weight as R rows: row r holds `len` elements `stride` apart starting at
+ * r * row_step; the multiplier of element i of row r is mul[base(r) + i * mstep]. */
+typedef struct scale_job {
+    const target *t;
+    const double *mul;
+    const uint8_t *in;
+    uint8_t *out;
+    size_t es;
+    scale_fn fn;
+    atomic_bool bad;
+} scale_job;
+
+/* Rows per weight layout (see load_target):
+ *   Conv [C, ...]:                  row c = channel c (one multiplier);
+ *   ConvTranspose [Cin, Cout/g, k...]: row (r, j) = channel grp(r) * Cout/g + j;
+ *   Gemm transB [N, K]:            row n = channel n;
+ *   Gemm / MatMul [K, N]:          row k = the N channels, one each. */
+static void scale_rows(void *ctx, uint64_t begin, uint64_t end)
+{
+    scale_job *j = ctx;
+    const target *t = j->t;
+    const op_tensor *w = t->w;
+    bool bad = false;
+    for (uint64_t r = begin; r < end; r++) {
+        size_t off, n, mstep = 0;
+        const double *m;
+        switch (t->kind) {
+        case P_CONV: {
+            n = (size_t)(w->numel / w->dims[0]);
+            off = r * n;
+            m = &j->mul[r];
+            break;
+        }
+        case P_CONVT: {
+            int64_t cout_g = w->dims[1], cin_g = w->dims[0] / t->group;
+            n = (size_t)(w->numel / (w->dims[0] * w->dims[1]));
+            int64_t row = (int64_t)r / cout_g, col = (int64_t)r % cout_g;
+            off = r * n;
+            m = &j->mul[(row / cin_g) * cout_g + col];
+            break;
+        }
+        default:
+            if (t->kind == P_GEMM && t->trans_b) {
+                n = (size_t)w->dims[1];
+                off = r * n;
+                m = &j->mul[r];
+            } else {
+                n = (size_t)w->dims[1];
+                off = r * n;
+                m = j->mul;
+                mstep = 1;
+            }
+            break;
+        }
+        j->fn(j->in + off * j->es, j->out + off * j->es, n, m, mstep, &bad);
+    }
+    if (bad) atomic_store(&j->bad, true);
+}
+
+static bool scale_weight(pass_ctx *c, const target *t, const double *mul, op_tensor *w2)
 {
     const op_tensor *w = t->w;
-    switch (t->kind) {
-    case P_CONV: {
-        int64_t per = w->numel / w->dims[0];
-        return i / per;
-    }
-    case P_CONVT: {
-        int64_t cout_g = w->dims[1], cin_g = w->dims[0] / t->group;
-        int64_t inner = w->numel / (w->dims[0] * w->dims[1]);
-        int64_t row = i / (cout_g * inner), col = (i / inner) % cout_g;
-        return (row / cin_g) * cout_g + col;
-    }
-    case P_GEMM:
-        return t->trans_b ? i / w->dims[1] : i % w->dims[1];
-    case P_MATMUL:
-        return i % w->dims[1];
-    }
-    return 0;
+    uint64_t rows = t->kind == P_CONVT ? (uint64_t)(w->dims[0] * w->dims[1]) : (uint64_t)w->dims[0];
+    scale_job j = {t, mul, w->data, w2->data, op_dtype_size(w->dtype), scale_for(w->dtype), false};
+    base_pool_for(rows * (uint64_t)(w->numel / (int64_t)rows) > (1u << 16) ? c->o->pool : NULL,
+                  rows, rows > 64 ? rows / 64 : 1, scale_rows, &j);
+    return !atomic_load(&j.bad);
 }
 
 static bool finite_all(const double *a, int64_t n)
@@ -287,24 +389,23 @@ static base_status apply(pass_ctx *c, target *t, ir_node *user, const affine *a)
         b[k] = t->kind == P_GEMM ? t->beta * v : v;
     }
     op_tensor *w2 = NULL, *b2 = NULL;
-    base_status st = op_tensor_new(t->w->dtype, t->w->rank, t->w->dims, 0, &w2, c->d);
+    base_status st = op_tensor_new_uninit(t->w->dtype, t->w->rank, t->w->dims, 0, &w2, c->d);
     int64_t bdims[1] = {C};
     if (st == BASE_OK) st = op_tensor_new(t->w->dtype, 1, bdims, 0, &b2, c->d);
     bool ok = true;
-    for (int64_t i = 0; st == BASE_OK && ok && i < t->w->numel; i++) {
-        double v = op_tensor_get_f64(t->w, i) * (a->mul ? a->mul[channel_of(t, i)] : 1.0);
-        if (!isfinite(v)) ok = false;
-        store(w2, i, v);
+    if (st == BASE_OK) {
+        if (a->mul) {
+            ok = scale_weight(c, t, a->mul, w2);
+        } else if (t->w->nbytes) {
+            memcpy(w2->data, t->w->data, t->w->nbytes); /* an Add leaves the weight as it is */
+        }
     }
     for (int64_t k = 0; st == BASE_OK && ok && k < C; k++) {
         double v = b[k] * (a->mul ? a->mul[k] : 1.0) + (a->add ? a->add[k] : 0.0);
         if (!isfinite(v)) ok = false;
-        store(b2, k, v);
+        op_tensor_set_f64(b2, k, v);                   /* rounds once from double */
+        ok = ok && isfinite(op_tensor_get_f64(b2, k)); /* float16 may overflow */
     }
-    /* the stored (rounded) values must still be finite: float16 overflows */
-    for (int64_t i = 0; st == BASE_OK && ok && i < w2->numel; i++)
-        ok = isfinite(op_tensor_get_f64(w2, i));
-    for (int64_t k = 0; st == BASE_OK && ok && k < C; k++) ok = isfinite(op_tensor_get_f64(b2, k));
     free(b);
     if (st == BASE_OK && !ok)
         pass_refuse(c, user, "a fused value is not finite in %s", op_dtype_name(t->w->dtype));
@@ -322,8 +423,12 @@ static base_status apply(pass_ctx *c, target *t, ir_node *user, const affine *a)
         ir_node *gm = ir_node_new(g, "Gemm", p->domain, 3, 1);
         if (!gm) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
         gm->name = p->name;
-        gm->doc_string = p->doc_string;
-        gm->metadata = p->metadata;
+        if (p->aux) { /* doc string and metadata go along */
+            ir_node_aux *x = ir_node_aux_mut(g->model, gm);
+            if (!x) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
+            x->doc_string = p->aux->doc_string;
+            x->metadata = p->aux->metadata;
+        }
         ir_node_insert_before(p, gm);
         c->st->nodes_added++;
         if ((st = ir_node_set_input(gm, 0, p->inputs[0])) != BASE_OK ||
@@ -382,6 +487,16 @@ static bool bn_inference_form(pass_ctx *c, const ir_node *bn)
         const ir_value *o = bn->outputs[i];
         if (o && (o->n_uses || o->n_outputs)) {
             pass_refuse(c, bn, "its training output '%s' is used", o->name);
+            return false;
+        }
+        /* Before opset 14 the outputs decide the mode: with any of them present,
+         * even unused, Y is normalised with the batch statistics (opsets 7-13,
+         * "Output case #1"), so W * s would not compute it. */
+        if (o && opset < 14) {
+            pass_refuse(c, bn,
+                        "training output '%s' is present (before opset 14 that "
+                        "selects training mode)",
+                        o->name);
             return false;
         }
     }

@@ -6,7 +6,8 @@
  * broadcasts to [M, N] unidirectionally as Gemm's C must: rank <= 2, each dim
  * 1 or equal to M / N, so the Add's output is [M, N] (PITFALLS "Other
  * fusions" 3). Result: Gemm(A, B, C) with alpha = beta = 1, transA = transB =
- * 0, named as the MatMul, writing y.
+ * 0, named as the MatMul, writing y, placed where the Add was (C may be
+ * computed between the two).
  * Refused with the reason: operands not known to be 2-D; a C that would
  * broadcast the output beyond [M, N]; element types Gemm does not take at the
  * model's opset (float, double, float16 always; bfloat16 from 13; the
@@ -60,9 +61,13 @@ static base_status fuse(pass_ctx *c, ir_node *add)
         ir_node *g = ir_node_new(mm->graph, "Gemm", mm->domain, 3, 1);
         if (!g) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
         g->name = mm->name;
-        g->doc_string = mm->doc_string;
-        g->metadata = mm->metadata;
-        ir_node_insert_before(mm, g);
+        if (mm->aux) { /* doc string and metadata go along */
+            ir_node_aux *x = ir_node_aux_mut(mm->graph->model, g);
+            if (!x) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
+            x->doc_string = mm->aux->doc_string;
+            x->metadata = mm->aux->metadata;
+        }
+        ir_node_insert_before(add, g); /* A, B precede mm; C precedes add */
         c->st->nodes_added++;
         base_status st;
         if ((st = ir_node_set_input(g, 0, mm->inputs[0])) != BASE_OK ||

@@ -159,7 +159,7 @@ static base_status fuse(pass_ctx *c, ir_node *conv)
     pa->name = "pads";
     pa->has_type = true;
     pa->type = IR_ATTR_INTS;
-    pa->n_ints = 2 * (size_t)spatial;
+    pa->n_ints = (uint32_t)(2 * spatial); /* spatial <= OP_MAX_RANK */
     pa->ints = np;
     conv->attrs = na;
     conv->n_attrs = m;

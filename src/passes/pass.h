@@ -128,15 +128,17 @@ bool pass_is_overridable(const pass_ctx *c, const ir_value *v);
 /* The constant's value (initializer payload; external data mapped) as an
  * op_tensor (borrowed where possible; free with op_tensor_free). */
 base_status pass_constant_value(pass_ctx *c, const ir_value *v, op_tensor **out) BASE_MUST_CHECK;
-/* A new initializer in g holding t, named after `name` (made unique). */
-base_status pass_add_constant(pass_ctx *c, ir_graph *g, const char *name, const op_tensor *t,
+/* A new initializer in g holding t, named after `name` (made unique). t's
+ * payload is handed to the model when it owns it (t is left without data;
+ * free it as usual). */
+base_status pass_add_constant(pass_ctx *c, ir_graph *g, const char *name, op_tensor *t,
                               ir_value **out) BASE_MUST_CHECK;
 /* Makes ir_tensor t (renamed to v's name) the initializer of v, which lost
  * its producer; counts it and notes v as folded. */
 base_status pass_adopt_tensor(pass_ctx *c, ir_value *v, ir_tensor *t) BASE_MUST_CHECK;
 /* Gives value v (no producer any more, e.g. its node was unlinked) the
  * constant t as its initializer, keeping its name, uses and graph outputs. */
-base_status pass_make_constant(pass_ctx *c, ir_value *v, const op_tensor *t) BASE_MUST_CHECK;
+base_status pass_make_constant(pass_ctx *c, ir_value *v, op_tensor *t) BASE_MUST_CHECK;
 /* Makes every reader of `from` read `to` instead — nodes, subgraph nodes and,
  * when `from` is a graph output, the output keeps its name: `to`'s producer
  * is made to write `from` instead (possible when `to` is produced by a node

@@ -41,14 +41,14 @@ static base_status list_as_input_if_needed(pass_ctx *c, ir_graph *g, ir_value *v
     return ir_graph_add_input(g, (ir_value_info){.value = v, .name = v->name, .type = it});
 }
 
-base_status pass_add_constant(pass_ctx *c, ir_graph *g, const char *name, const op_tensor *t,
+base_status pass_add_constant(pass_ctx *c, ir_graph *g, const char *name, op_tensor *t,
                               ir_value **out)
 {
     *out = NULL;
     ir_value *v = ir_value_new(g, name);
     if (!v) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
     ir_tensor *it;
-    base_status st = op_tensor_to_ir(c->m, t, v->name, &it, c->d);
+    base_status st = op_tensor_to_ir_take(c->m, t, v->name, &it, c->d);
     if (st != BASE_OK) return st;
     ir_value *w = ir_graph_add_initializer(g, it);
     if (!w) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
@@ -70,10 +70,10 @@ base_status pass_adopt_tensor(pass_ctx *c, ir_value *v, ir_tensor *t)
     return list_as_input_if_needed(c, v->graph, v);
 }
 
-base_status pass_make_constant(pass_ctx *c, ir_value *v, const op_tensor *t)
+base_status pass_make_constant(pass_ctx *c, ir_value *v, op_tensor *t)
 {
     ir_tensor *it;
-    base_status st = op_tensor_to_ir(c->m, t, v->name, &it, c->d);
+    base_status st = op_tensor_to_ir_take(c->m, t, v->name, &it, c->d);
     return st == BASE_OK ? pass_adopt_tensor(c, v, it) : st;
 }
 

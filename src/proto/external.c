@@ -136,8 +136,9 @@ static base_status resolve_external(resolve_ctx *r, ir_tensor *t, base_diag *d)
 {
     ir_model *m = r->m;
     const char *location = NULL, *offset = NULL, *length = NULL;
-    for (uint32_t i = 0; i < t->external_data.n; i++) {
-        const ir_prop *p = &t->external_data.items[i];
+    ir_tensor_aux *x = t->aux; /* present: data_location is set */
+    for (uint32_t i = 0; i < x->external_data.n; i++) {
+        const ir_prop *p = &x->external_data.items[i];
         if (!p->key) continue;
         if (strcmp(p->key, "location") == 0) location = p->value;
         if (strcmp(p->key, "offset") == 0) offset = p->value;
@@ -178,7 +179,7 @@ static base_status resolve_external(resolve_ctx *r, ir_tensor *t, base_diag *d)
                              " bytes, the tensor needs %" PRIu64 " bytes from offset %" PRIu64,
                              tname(t), location, f->size, len, off);
     t->is_external = true;
-    t->ext = (ir_external_ref){fi, off, len};
+    x->ext = (ir_external_ref){fi, off, len};
     return BASE_OK;
 }
 
@@ -186,7 +187,8 @@ static base_status resolve_one(ir_tensor *t, ir_tensor_role role, void *ctx)
 {
     (void)role;
     resolve_ctx *r = ctx;
-    if (t->has_data_location && t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
+    const ir_tensor_aux *x = ir_tensor_aux_of(t);
+    if (x->has_data_location && x->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
         if (t->data_type == IR_DTYPE_STRING)
             return base_diag_set(r->d, BASE_ERR_INVALID,
                                  "tensor '%s': string tensors cannot use external data", tname(t));

@@ -1,22 +1,38 @@
-/* load.c — ONNX bytes to IR.
+/* load.c — ONNX bytes to IR, one small message at a time.
  *
  * Steps: refuse empty or obviously foreign files (ZIP archives such as
- * PyTorch checkpoints, text), bound the nesting depth (scan.c), take large
- * raw_data payloads out of the bytes so protobuf-c does not copy them
- * (stub.c; the IR then points into the mapped file, which the model keeps),
- * unpack with protobuf-c through two arenas (other allocations of LOAD_BORROW
- * bytes or more go to the model's data arena and are borrowed; the rest is
- * copied out of the throw-away tree arena), convert every message to IR,
- * then validate each tensor and resolve external data (external.c). Nothing
- * of the protobuf tree outlives this file.
+ * PyTorch checkpoints, text), bound the nesting depth (scan.c), then convert
+ * without ever unpacking the whole ModelProto: the model, each graph and each
+ * function are unpacked by protobuf-c as *shells* without their big repeated
+ * fields (stub.c re-encodes them with those fields left out), and the fields
+ * left out — every node, initializer, graph input, output and value_info,
+ * each node attribute, each function — are found in the wire bytes
+ * (pb_next_field) and unpacked one by one into a scratch arena (`tree`) that
+ * is released as soon as the piece is converted. Large raw_data payloads in a
+ * piece become stubs before unpacking, so protobuf-c does not copy them (the
+ * IR then points into the mapped file, which the model keeps); other
+ * allocations of LOAD_BORROW bytes or more go to the model's data arena and
+ * are borrowed. Finally each tensor is validated and external data resolved
+ * (external.c). Nothing of protobuf-c's messages outlives this file, and at
+ * any time only the piece being converted (and its enclosing shells) exists.
+ *
+ * Within a graph, conversion goes in phases so that order in the file does
+ * not matter to name resolution: inputs, initializers and sparse initializers
+ * are defined; every node is created with its outputs defined and its
+ * attributes converted except graphs; then node by node, inputs are resolved
+ * and graph attributes converted (a subgraph sees every name of every
+ * enclosing graph); then outputs and value_info.
  */
 #include "proto/pb_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "base/assert.h"
 #include "base/file.h"
 
 #define LOAD_BORROW ((size_t)64 << 10)
@@ -25,11 +41,14 @@ size_t pb_borrow_threshold = LOAD_BORROW;
 
 typedef struct load_ctx {
     ir_model *m;
-    base_arena tree;
+    base_arena tree; /* protobuf-c messages of the pieces being converted */
     base_diag *d;
     bool failed;
-    pb_stubs stubs;     /* payloads taken out before unpacking */
+    size_t size;        /* bytes of the whole input, for messages */
+    pb_stubs stubs;     /* the last re-encoded piece and its stubs */
+    bool any_payloads;  /* the pre-scan found payloads to stub */
     bool borrow_source; /* stubs point into m->src_map: borrow, else copy */
+    bool borrowed;      /* a tensor points into m->src_map */
 } load_ctx;
 
 /* ---- allocator routing ------------------------------------------------------ */
@@ -53,14 +72,39 @@ static bool oom(load_ctx *c)
     return false;
 }
 
-/* Payload bytes: borrowed when they live in the data arena, else copied. */
-static const void *keep(load_ctx *c, const void *p, size_t size)
+static void malformed(load_ctx *c)
+{
+    if (!c->failed)
+        base_diag_set(c->d, BASE_ERR_FORMAT,
+                      "not an ONNX model: the protobuf is truncated or malformed (%zu bytes)",
+                      c->size);
+    c->failed = true;
+}
+
+/* Payload bytes: borrowed when they live in the data arena, else copied
+ * (typed arrays aligned, byte strings packed). */
+static const void *keep_as(load_ctx *c, const void *p, size_t size, bool aligned)
 {
     if (!p || size == 0) return p;
     if (size >= LOAD_BORROW) return p;
-    void *q = base_arena_memdup(&c->m->arena, p, size);
-    if (!q) oom(c);
+    void *q =
+        aligned ? base_arena_alloc(&c->m->arena, size) : base_arena_alloc_bytes(&c->m->arena, size);
+    if (!q) {
+        oom(c);
+        return NULL;
+    }
+    memcpy(q, p, size);
     return q;
+}
+
+static const void *keep(load_ctx *c, const void *p, size_t size)
+{
+    return keep_as(c, p, size, true);
+}
+
+static const void *keep_bytes(load_ctx *c, const void *p, size_t size)
+{
+    return keep_as(c, p, size, false);
 }
 
 static const char *str(load_ctx *c, const char *s)
@@ -71,12 +115,117 @@ static const char *str(load_ctx *c, const char *s)
     return q;
 }
 
+static const char *intern(load_ctx *c, const char *s)
+{
+    if (!s) return NULL;
+    const char *q = ir_intern(c->m, s);
+    if (!q) oom(c);
+    return q;
+}
+
 static void *arr(load_ctx *c, size_t n, size_t size)
 {
     if (n == 0) return NULL;
     void *p = base_arena_calloc(&c->m->arena, n, size);
     if (!p) oom(c);
     return p;
+}
+
+/* Counts of repeated fields, which the IR keeps in 32 bits (a model of
+ * 2 GiB cannot hold more entries). */
+static uint32_t count32(load_ctx *c, size_t n)
+{
+    if (n > UINT32_MAX) {
+        if (!c->failed) base_diag_set(c->d, BASE_ERR_LIMIT, "a list holds more than 2^32 entries");
+        c->failed = true;
+        return 0;
+    }
+    return (uint32_t)n;
+}
+
+/* ---- pieces of the wire format ------------------------------------------------ */
+
+#define BIT(n) ((uint64_t)1 << (n))
+
+/* Whether the message has a length-delimited field numbered in `mask`. */
+static bool has_fields(pb_span s, uint64_t mask)
+{
+    size_t i = 0;
+    bool bad = false;
+    pb_wire_field f;
+    while (pb_next_field(s.p, s.n, &i, &f, &bad))
+        if (f.wire_type == 2 && f.number < 64 && (mask & BIT(f.number))) return true;
+    return bad;
+}
+
+/* Unpacks the message `desc` made of the fields of parts[0..n_parts), less
+ * its top-level fields numbered in `skip`, into c->tree (the caller marks and
+ * releases). Pieces that need it are re-encoded first (stub.c): to leave
+ * fields out, to join parts, or to stub large payloads. NULL, with the load
+ * failed, when the bytes are malformed. */
+static void *unpack(load_ctx *c, const ProtobufCMessageDescriptor *desc, const pb_span *parts,
+                    size_t n_parts, uint64_t skip)
+{
+    if (c->failed) return NULL;
+    ProtobufCAllocator alloc = {route_alloc, route_free, c};
+    ProtobufCMessage *msg = NULL;
+    bool payloads = c->any_payloads && n_parts == 1 && parts[0].n >= pb_borrow_threshold;
+    if (n_parts == 1 && !payloads && !(skip && has_fields(parts[0], skip))) {
+        c->stubs.n = 0; /* nothing here is a stub */
+        msg = protobuf_c_message_unpack(desc, &alloc, parts[0].n, parts[0].p);
+    } else if (pb_reencode(desc, parts, n_parts, skip, pb_borrow_threshold, &c->stubs)) {
+        msg = protobuf_c_message_unpack(desc, &alloc, c->stubs.size, c->stubs.buf);
+    } else if (c->stubs.nomem) {
+        oom(c);
+        return NULL;
+    }
+    if (!msg) malformed(c);
+    return msg;
+}
+
+/* Iterates over the length-delimited fields numbered `number` of a message
+ * given in parts. */
+typedef struct field_walk {
+    const pb_span *parts;
+    size_t n_parts, k, i;
+    uint64_t number;
+} field_walk;
+
+static field_walk walk(const pb_span *parts, size_t n_parts, uint64_t number)
+{
+    return (field_walk){parts, n_parts, 0, 0, number};
+}
+
+static bool walk_next(load_ctx *c, field_walk *w, pb_span *body)
+{
+    while (!c->failed && w->k < w->n_parts) {
+        const pb_span *s = &w->parts[w->k];
+        pb_wire_field f;
+        bool bad = false;
+        if (!pb_next_field(s->p, s->n, &w->i, &f, &bad)) {
+            if (bad) { /* the enclosing unpack would have refused it first */
+                malformed(c);
+                return false;
+            }
+            w->k++;
+            w->i = 0;
+            continue;
+        }
+        if (f.number == w->number && f.wire_type == 2) {
+            *body = f.body;
+            return true;
+        }
+    }
+    return false;
+}
+
+static size_t count_fields(load_ctx *c, const pb_span *parts, size_t n_parts, uint64_t number)
+{
+    field_walk w = walk(parts, n_parts, number);
+    pb_span b;
+    size_t n = 0;
+    while (walk_next(c, &w, &b)) n++;
+    return n;
 }
 
 /* ---- extras: unknown fields and uninterpreted sub-messages ------------------ */
@@ -108,7 +257,7 @@ static void conv_extras(load_ctx *c, const ProtobufCMessage *msg, const opaque_l
             size_t np = 0;
             for (uint64_t v = len; np == 0 || v; v >>= 7)
                 prefix[np++] = (uint8_t)((v & 0x7f) | (v >> 7 ? 0x80 : 0));
-            uint8_t *buf = base_arena_alloc(&c->m->arena, np + len);
+            uint8_t *buf = base_arena_alloc_bytes(&c->m->arena, np + len);
             if (!buf) {
                 oom(c);
                 return;
@@ -132,7 +281,7 @@ static void conv_extras(load_ctx *c, const ProtobufCMessage *msg, const opaque_l
             return;
         }
         out->fields[out->n++] =
-            (ir_raw_field){u->tag, (uint8_t)u->wire_type, u->len, keep(c, u->data, u->len)};
+            (ir_raw_field){u->tag, (uint8_t)u->wire_type, u->len, keep_bytes(c, u->data, u->len)};
     }
 }
 
@@ -147,7 +296,7 @@ static void conv_props(load_ctx *c, size_t n, Onnx__StringStringEntryProto *cons
     out->items = arr(c, n, sizeof *out->items);
     if (n && !out->items) return;
     for (size_t i = 0; i < n; i++) {
-        out->items[i].key = str(c, e[i]->key);
+        out->items[i].key = intern(c, e[i]->key);
         out->items[i].value = str(c, e[i]->value);
         extras(c, &e[i]->base, &out->items[i].extras);
     }
@@ -160,7 +309,7 @@ static void conv_opsets(load_ctx *c, size_t n, Onnx__OperatorSetIdProto *const *
     if (n && !out->items) return;
     for (size_t i = 0; i < n; i++) {
         ir_opset *s = &out->items[i];
-        s->domain = str(c, o[i]->domain);
+        s->domain = intern(c, o[i]->domain);
         s->has_version = o[i]->has_version;
         s->version = o[i]->version;
         extras(c, &o[i]->base, &s->extras);
@@ -171,7 +320,7 @@ static ir_bytes *conv_bytes_list(load_ctx *c, size_t n, const ProtobufCBinaryDat
 {
     ir_bytes *out = arr(c, n, sizeof *out);
     for (size_t i = 0; out && i < n; i++)
-        out[i] = (ir_bytes){b[i].len, keep(c, b[i].data, b[i].len)};
+        out[i] = (ir_bytes){b[i].len, keep_bytes(c, b[i].data, b[i].len)};
     return out;
 }
 
@@ -182,51 +331,76 @@ static int64_t *conv_i64s(load_ctx *c, size_t n, const int64_t *v)
 
 /* ---- tensors and types ------------------------------------------------------ */
 
-static ir_tensor *conv_tensor(load_ctx *c, const Onnx__TensorProto *p)
+/* Whether a tensor has any field kept in ir_tensor_aux. */
+static bool tensor_has_aux(const Onnx__TensorProto *p)
 {
-    ir_tensor *t = ir_alloc(c->m, sizeof *t);
+    return p->doc_string || p->has_data_location || p->n_float_data || p->n_int32_data ||
+           p->n_string_data || p->n_int64_data || p->n_double_data || p->n_uint64_data ||
+           p->n_external_data || p->n_metadata_props || p->segment || p->base.n_unknown_fields;
+}
+
+/* `name_later`: the caller sets t->name (an initializer shares its value's
+ * copy of the name); until then it points into the unpacked message. */
+static ir_tensor *conv_tensor_named(load_ctx *c, const Onnx__TensorProto *p, bool name_later)
+{
+    /* The dims follow the tensor in one block. */
+    uint32_t rank = count32(c, p->n_dims);
+    ir_tensor *t = c->failed ? NULL : ir_alloc(c->m, sizeof *t + rank * sizeof *t->dims);
     if (!t) {
         oom(c);
         return NULL;
     }
-    t->name = str(c, p->name);
-    t->doc_string = str(c, p->doc_string);
+    t->name = name_later ? p->name : str(c, p->name);
     t->has_data_type = p->has_data_type;
     t->data_type = p->data_type;
-    t->rank = (uint32_t)p->n_dims;
-    t->dims = conv_i64s(c, p->n_dims, p->dims);
+    t->rank = rank;
+    t->dims = rank ? (int64_t *)(t + 1) : NULL;
+    if (rank) memcpy(t->dims, p->dims, rank * sizeof *t->dims);
     t->has_raw_data = p->has_raw_data;
     const pb_stub *stub =
         p->has_raw_data ? pb_stub_find(&c->stubs, p->raw_data.data, p->raw_data.len) : NULL;
     if (stub && c->borrow_source) {
         t->raw_data = (ir_bytes){stub->len, stub->data};
+        c->borrowed = true;
     } else if (stub) {
         uint8_t *copy = base_arena_memdup(&c->m->data_arena, stub->data, stub->len);
         if (!copy) oom(c);
         t->raw_data = (ir_bytes){stub->len, copy};
     } else {
-        t->raw_data = (ir_bytes){p->raw_data.len, keep(c, p->raw_data.data, p->raw_data.len)};
+        t->raw_data = (ir_bytes){p->raw_data.len, keep_bytes(c, p->raw_data.data, p->raw_data.len)};
     }
-    t->n_float_data = p->n_float_data;
-    t->float_data = keep(c, p->float_data, p->n_float_data * sizeof(float));
-    t->n_int32_data = p->n_int32_data;
-    t->int32_data = keep(c, p->int32_data, p->n_int32_data * sizeof(int32_t));
-    t->n_string_data = p->n_string_data;
-    t->string_data = conv_bytes_list(c, p->n_string_data, p->string_data);
-    t->n_int64_data = p->n_int64_data;
-    t->int64_data = keep(c, p->int64_data, p->n_int64_data * sizeof(int64_t));
-    t->n_double_data = p->n_double_data;
-    t->double_data = keep(c, p->double_data, p->n_double_data * sizeof(double));
-    t->n_uint64_data = p->n_uint64_data;
-    t->uint64_data = keep(c, p->uint64_data, p->n_uint64_data * sizeof(uint64_t));
-    t->has_data_location = p->has_data_location;
-    t->data_location = (int32_t)p->data_location;
-    conv_props(c, p->n_external_data, p->external_data, &t->external_data);
-    conv_props(c, p->n_metadata_props, p->metadata_props, &t->metadata);
+    if (!tensor_has_aux(p)) return t;
+    ir_tensor_aux *x = ir_tensor_aux_mut(c->m, t);
+    if (!x) {
+        oom(c);
+        return t;
+    }
+    x->doc_string = str(c, p->doc_string);
+    x->n_float_data = p->n_float_data;
+    x->float_data = keep(c, p->float_data, p->n_float_data * sizeof(float));
+    x->n_int32_data = p->n_int32_data;
+    x->int32_data = keep(c, p->int32_data, p->n_int32_data * sizeof(int32_t));
+    x->n_string_data = p->n_string_data;
+    x->string_data = conv_bytes_list(c, p->n_string_data, p->string_data);
+    x->n_int64_data = p->n_int64_data;
+    x->int64_data = keep(c, p->int64_data, p->n_int64_data * sizeof(int64_t));
+    x->n_double_data = p->n_double_data;
+    x->double_data = keep(c, p->double_data, p->n_double_data * sizeof(double));
+    x->n_uint64_data = p->n_uint64_data;
+    x->uint64_data = keep(c, p->uint64_data, p->n_uint64_data * sizeof(uint64_t));
+    x->has_data_location = p->has_data_location;
+    x->data_location = (int32_t)p->data_location;
+    conv_props(c, p->n_external_data, p->external_data, &x->external_data);
+    conv_props(c, p->n_metadata_props, p->metadata_props, &x->metadata);
     ProtobufCMessage *seg = (ProtobufCMessage *)p->segment;
     opaque_list ol = {3, seg ? 1u : 0u, &seg};
-    conv_extras(c, &p->base, &ol, 1, &t->extras);
+    conv_extras(c, &p->base, &ol, 1, &x->extras);
     return t;
+}
+
+static ir_tensor *conv_tensor(load_ctx *c, const Onnx__TensorProto *p)
+{
+    return conv_tensor_named(c, p, false);
 }
 
 static ir_sparse_tensor *conv_sparse(load_ctx *c, const Onnx__SparseTensorProto *p)
@@ -257,9 +431,9 @@ static void conv_shape(load_ctx *c, const Onnx__TensorShapeProto *p, ir_shape *o
             dd->value = pd->dim_value;
         } else if (pd->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM) {
             dd->kind = IR_DIM_PARAM;
-            dd->param = str(c, pd->dim_param);
+            dd->param = intern(c, pd->dim_param);
         }
-        dd->denotation = str(c, pd->denotation);
+        dd->denotation = intern(c, pd->denotation);
         extras(c, &pd->base, &dd->extras);
     }
     extras(c, &p->base, &out->extras);
@@ -272,7 +446,7 @@ static ir_type *conv_type(load_ctx *c, const Onnx__TypeProto *p)
         oom(c);
         return NULL;
     }
-    t->denotation = str(c, p->denotation);
+    t->denotation = intern(c, p->denotation);
     extras(c, &p->base, &t->extras);
     switch (p->value_case) {
     case ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE:
@@ -320,44 +494,52 @@ static ir_type *conv_type(load_ctx *c, const Onnx__TypeProto *p)
     return t;
 }
 
+/* A ValueInfoProto; vi.name points into the message until the caller makes
+ * it the value's copy of the name (share_name) or a copy of its own. */
 static ir_value_info conv_vi_fields(load_ctx *c, const Onnx__ValueInfoProto *p)
 {
     ir_value_info vi = {0};
-    vi.name = str(c, p->name);
+    vi.name = p->name;
     vi.type = p->type ? conv_type(c, p->type) : NULL;
-    vi.doc_string = str(c, p->doc_string);
-    conv_props(c, p->n_metadata_props, p->metadata_props, &vi.metadata);
-    extras(c, &p->base, &vi.extras);
+    if (p->doc_string || p->n_metadata_props || p->base.n_unknown_fields) {
+        ir_value_info_aux *x = ir_value_info_aux_mut(c->m, &vi);
+        if (!x) {
+            oom(c);
+            return vi;
+        }
+        x->doc_string = str(c, p->doc_string);
+        conv_props(c, p->n_metadata_props, p->metadata_props, &x->metadata);
+        extras(c, &p->base, &x->extras);
+    }
     return vi;
-}
-
-static void push_vi(load_ctx *c, ir_value_infos *list, ir_value_info vi)
-{
-    if (ir_value_infos_push(c->m, list, vi) != BASE_OK) oom(c);
 }
 
 /* ---- graphs ------------------------------------------------------------------- */
 
-static void conv_graph(load_ctx *c, const Onnx__GraphProto *p, ir_graph *g);
+/* What graph, node, attribute, function and model pieces leave out: fields
+ * converted one element at a time. */
+#define GRAPH_STREAMED    (BIT(1) | BIT(5) | BIT(11) | BIT(12) | BIT(13) | BIT(15))
+#define NODE_STREAMED     BIT(5)                       /* attribute */
+#define ATTR_STREAMED     (BIT(6) | BIT(11))           /* g, graphs */
+#define FUNCTION_STREAMED (BIT(7) | BIT(11) | BIT(12)) /* node, attribute_proto, value_info */
+#define MODEL_STREAMED    (BIT(7) | BIT(25))           /* graph, functions */
 
-static ir_graph *conv_subgraph(load_ctx *c, const Onnx__GraphProto *p, ir_graph *parent,
-                               ir_node *owner)
+static void conv_graph(load_ctx *c, const pb_span *parts, size_t n_parts, ir_graph *g);
+
+/* The IR's copy of an entry's name: the value's when it has one. */
+static void share_name(load_ctx *c, ir_value_info *vi)
 {
-    ir_graph *g = ir_graph_new(c->m, parent, owner);
-    if (!g) {
-        oom(c);
-        return NULL;
-    }
-    conv_graph(c, p, g);
-    return g;
+    if (vi->name && vi->value && strcmp(vi->name, vi->value->name) == 0)
+        vi->name = vi->value->name;
+    else
+        vi->name = str(c, vi->name);
 }
 
-static void conv_attr(load_ctx *c, const Onnx__AttributeProto *p, ir_graph *g, ir_node *owner,
-                      ir_attr *a)
+/* Every field of an attribute but its graphs. */
+static void conv_attr(load_ctx *c, const Onnx__AttributeProto *p, ir_attr *a)
 {
-    a->name = str(c, p->name);
+    a->name = intern(c, p->name);
     a->ref_attr_name = str(c, p->ref_attr_name);
-    a->doc_string = str(c, p->doc_string);
     a->has_type = p->has_type;
     a->type = (int32_t)p->type;
     a->has_f = p->has_f;
@@ -365,227 +547,411 @@ static void conv_attr(load_ctx *c, const Onnx__AttributeProto *p, ir_graph *g, i
     a->has_i = p->has_i;
     a->i = p->i;
     a->has_s = p->has_s;
-    a->s = (ir_bytes){p->s.len, keep(c, p->s.data, p->s.len)};
+    a->s = (ir_bytes){p->s.len, keep_bytes(c, p->s.data, p->s.len)};
     a->t = p->t ? conv_tensor(c, p->t) : NULL;
-    a->g = p->g ? conv_subgraph(c, p->g, g, owner) : NULL;
     a->sparse_tensor = p->sparse_tensor ? conv_sparse(c, p->sparse_tensor) : NULL;
     a->tp = p->tp ? conv_type(c, p->tp) : NULL;
-    a->n_floats = p->n_floats;
-    a->floats = (float *)keep(c, p->floats, p->n_floats * sizeof(float));
-    a->n_ints = p->n_ints;
-    a->ints = conv_i64s(c, p->n_ints, p->ints);
-    a->n_strings = p->n_strings;
-    a->strings = conv_bytes_list(c, p->n_strings, p->strings);
-    a->n_tensors = p->n_tensors;
-    a->tensors = arr(c, p->n_tensors, sizeof *a->tensors);
-    for (size_t i = 0; a->tensors && i < p->n_tensors; i++)
+    a->n_floats = count32(c, p->n_floats);
+    a->floats = (float *)keep(c, p->floats, a->n_floats * sizeof(float));
+    a->n_ints = count32(c, p->n_ints);
+    a->ints = conv_i64s(c, a->n_ints, p->ints);
+    a->n_strings = count32(c, p->n_strings);
+    a->strings = conv_bytes_list(c, a->n_strings, p->strings);
+    a->n_tensors = count32(c, p->n_tensors);
+    a->tensors = arr(c, a->n_tensors, sizeof *a->tensors);
+    for (size_t i = 0; a->tensors && i < a->n_tensors; i++)
         a->tensors[i] = conv_tensor(c, p->tensors[i]);
-    a->n_graphs = p->n_graphs;
-    a->graphs = arr(c, p->n_graphs, sizeof *a->graphs);
-    for (size_t i = 0; a->graphs && i < p->n_graphs; i++)
-        a->graphs[i] = conv_subgraph(c, p->graphs[i], g, owner);
-    a->n_sparse_tensors = p->n_sparse_tensors;
-    a->sparse_tensors = arr(c, p->n_sparse_tensors, sizeof *a->sparse_tensors);
-    for (size_t i = 0; a->sparse_tensors && i < p->n_sparse_tensors; i++)
-        a->sparse_tensors[i] = conv_sparse(c, p->sparse_tensors[i]);
-    a->n_type_protos = p->n_type_protos;
-    a->type_protos = arr(c, p->n_type_protos, sizeof *a->type_protos);
-    for (size_t i = 0; a->type_protos && i < p->n_type_protos; i++)
-        a->type_protos[i] = conv_type(c, p->type_protos[i]);
-    extras(c, &p->base, &a->extras);
+    if (!p->doc_string && !p->n_sparse_tensors && !p->n_type_protos && !p->base.n_unknown_fields)
+        return;
+    ir_attr_aux *x = ir_attr_aux_mut(c->m, a);
+    if (!x) {
+        oom(c);
+        return;
+    }
+    x->doc_string = str(c, p->doc_string);
+    x->n_sparse_tensors = count32(c, p->n_sparse_tensors);
+    x->sparse_tensors = arr(c, x->n_sparse_tensors, sizeof *x->sparse_tensors);
+    for (size_t i = 0; x->sparse_tensors && i < x->n_sparse_tensors; i++)
+        x->sparse_tensors[i] = conv_sparse(c, p->sparse_tensors[i]);
+    x->n_type_protos = count32(c, p->n_type_protos);
+    x->type_protos = arr(c, x->n_type_protos, sizeof *x->type_protos);
+    for (size_t i = 0; x->type_protos && i < x->n_type_protos; i++)
+        x->type_protos[i] = conv_type(c, p->type_protos[i]);
+    extras(c, &p->base, &x->extras);
 }
 
-static ir_attr *conv_attrs(load_ctx *c, size_t n, Onnx__AttributeProto *const *p, ir_graph *g,
-                           ir_node *owner)
+/* Fills the graphs of an attribute, made empty by conv_attr_piece: `g`
+ * (given more than once on the wire, its parts are merged, as protobuf does)
+ * and the `graphs` list. */
+static void conv_attr_graphs(load_ctx *c, pb_span attr, ir_attr *a)
 {
-    ir_attr *a = arr(c, n, sizeof *a);
-    for (size_t i = 0; a && i < n && !c->failed; i++) conv_attr(c, p[i], g, owner, &a[i]);
+    if (a->g) {
+        size_t n_g = count_fields(c, &attr, 1, 6);
+        base_arena_pos pos = base_arena_mark(&c->tree);
+        pb_span *parts = base_arena_alloc(&c->tree, n_g * sizeof *parts);
+        if (!parts) {
+            oom(c);
+            return;
+        }
+        field_walk w = walk(&attr, 1, 6);
+        for (size_t k = 0; k < n_g && walk_next(c, &w, &parts[k]); k++) {
+        }
+        conv_graph(c, parts, n_g, a->g);
+        base_arena_release(&c->tree, pos);
+    }
+    field_walk w = walk(&attr, 1, 11);
+    pb_span b;
+    for (uint32_t k = 0; k < a->n_graphs && walk_next(c, &w, &b); k++)
+        conv_graph(c, &b, 1, a->graphs[k]);
+}
+
+/* One AttributeProto. Its graphs are created empty, children of g owned by
+ * `owner`, and filled by conv_attr_graphs: now when `graphs_now`, else once
+ * every node of g is defined. */
+static void conv_attr_piece(load_ctx *c, pb_span attr, ir_attr *a, ir_graph *g, ir_node *owner,
+                            bool graphs_now)
+{
+    base_arena_pos pos = base_arena_mark(&c->tree);
+    const Onnx__AttributeProto *p =
+        unpack(c, &onnx__attribute_proto__descriptor, &attr, 1, ATTR_STREAMED);
+    if (p) conv_attr(c, p, a);
+    base_arena_release(&c->tree, pos);
+    if (c->failed) return;
+    size_t n_g = 0, n_graphs = 0, i = 0;
+    bool bad = false;
+    pb_wire_field f;
+    while (pb_next_field(attr.p, attr.n, &i, &f, &bad)) {
+        n_g += f.number == 6 && f.wire_type == 2;
+        n_graphs += f.number == 11 && f.wire_type == 2;
+    }
+    if (n_g && !(a->g = ir_graph_new(c->m, g, owner))) oom(c);
+    a->n_graphs = count32(c, n_graphs);
+    a->graphs = arr(c, a->n_graphs, sizeof *a->graphs);
+    for (uint32_t k = 0; a->graphs && k < a->n_graphs; k++)
+        if (!(a->graphs[k] = ir_graph_new(c->m, g, owner))) oom(c);
+    if (graphs_now && !c->failed) conv_attr_graphs(c, attr, a);
+}
+
+/* The attributes (field `number` of `msg`) into a fresh array. */
+static ir_attr *conv_attrs(load_ctx *c, pb_span msg, uint64_t number, uint32_t *n, ir_graph *g,
+                           ir_node *owner, bool graphs_now)
+{
+    *n = count32(c, count_fields(c, &msg, 1, number));
+    ir_attr *a = arr(c, *n, sizeof *a);
+    field_walk w = walk(&msg, 1, number);
+    pb_span b;
+    for (uint32_t k = 0; a && k < *n && walk_next(c, &w, &b); k++)
+        conv_attr_piece(c, b, &a[k], g, owner, graphs_now);
     return a;
 }
 
-/* Creates the nodes of g with their outputs defined; inputs come later. */
-static ir_node **define_nodes(load_ctx *c, size_t n, Onnx__NodeProto *const *pn, ir_graph *g)
+/* A node with its outputs defined and its attributes but graphs. */
+static void define_node(load_ctx *c, pb_span bytes, ir_graph *g)
 {
-    ir_node **nodes = arr(c, n, sizeof *nodes);
-    for (size_t i = 0; nodes && i < n && !c->failed; i++) {
-        const Onnx__NodeProto *p = pn[i];
-        ir_node *node = ir_node_new(g, NULL, NULL, (uint32_t)p->n_input, (uint32_t)p->n_output);
-        if (!node) {
+    const Onnx__NodeProto *p = unpack(c, &onnx__node_proto__descriptor, &bytes, 1, NODE_STREAMED);
+    if (!p) return;
+    uint32_t n_in = count32(c, p->n_input), n_out = count32(c, p->n_output);
+    ir_node *node = c->failed ? NULL : ir_node_new(g, NULL, NULL, n_in, n_out);
+    if (!node) {
+        oom(c);
+        return;
+    }
+    node->name = str(c, p->name);
+    node->op_type = intern(c, p->op_type);
+    node->domain = intern(c, p->domain);
+    if (p->overload || p->doc_string || p->n_metadata_props || p->n_device_configurations ||
+        p->base.n_unknown_fields) {
+        ir_node_aux *x = ir_node_aux_mut(c->m, node);
+        if (!x) {
             oom(c);
-            return NULL;
+            return;
         }
-        node->name = str(c, p->name);
-        node->op_type = str(c, p->op_type);
-        node->domain = str(c, p->domain);
-        node->overload = str(c, p->overload);
-        node->doc_string = str(c, p->doc_string);
-        conv_props(c, p->n_metadata_props, p->metadata_props, &node->metadata);
+        x->overload = intern(c, p->overload);
+        x->doc_string = str(c, p->doc_string);
+        conv_props(c, p->n_metadata_props, p->metadata_props, &x->metadata);
         opaque_list ol = {10, p->n_device_configurations,
                           (ProtobufCMessage *const *)p->device_configurations};
-        conv_extras(c, &p->base, &ol, 1, &node->extras);
-        for (size_t k = 0; k < p->n_output; k++) {
-            if (!p->output[k][0]) continue;
-            ir_value *v = ir_graph_define(g, p->output[k]);
-            if (!v) {
-                oom(c);
-                return NULL;
-            }
-            ir_node_set_output(node, (uint32_t)k, v);
-        }
-        ir_node_append(g, node);
-        nodes[i] = node;
+        conv_extras(c, &p->base, &ol, 1, &x->extras);
     }
-    return nodes;
+    for (uint32_t k = 0; k < n_out && !c->failed; k++) {
+        if (!p->output[k][0]) continue;
+        ir_value *v = ir_graph_define(g, p->output[k]);
+        if (!v) {
+            oom(c);
+            return;
+        }
+        ir_node_set_output(node, k, v);
+    }
+    ir_node_append(g, node);
+    node->attrs = conv_attrs(c, bytes, 5, &node->n_attrs, g, node, false);
 }
 
-/* Resolves node inputs (local, then outer scope) and converts attributes,
- * which may hold subgraphs that see every name defined in g. */
-static void link_nodes(load_ctx *c, size_t n, Onnx__NodeProto *const *pn, ir_node **nodes,
+/* Creates the nodes (field `number` of the graph or function) of g. */
+static void define_nodes(load_ctx *c, const pb_span *parts, size_t n_parts, uint64_t number,
+                         ir_graph *g)
+{
+    field_walk w = walk(parts, n_parts, number);
+    pb_span b;
+    while (walk_next(c, &w, &b)) {
+        base_arena_pos pos = base_arena_mark(&c->tree);
+        define_node(c, b, g);
+        base_arena_release(&c->tree, pos);
+    }
+}
+
+/* Resolves a node's inputs, read from its wire bytes (NodeProto.input). */
+static void link_inputs(load_ctx *c, pb_span bytes, ir_node *node, ir_graph *g)
+{
+    size_t i = 0;
+    uint32_t slot = 0;
+    bool bad = false;
+    pb_wire_field f;
+    char small[256] = "";
+    while (!c->failed && pb_next_field(bytes.p, bytes.n, &i, &f, &bad)) {
+        if (f.number != 1 || f.wire_type != 2) continue;
+        BASE_ASSERT(slot < node->n_inputs); /* the node was unpacked from these bytes */
+        uint32_t k = slot++;
+        if (f.body.n == 0 || f.body.p[0] == '\0') continue; /* "": absent */
+        base_arena_pos pos = base_arena_mark(&c->tree);
+        char *name =
+            f.body.n < sizeof small ? small : base_arena_alloc_bytes(&c->tree, f.body.n + 1);
+        if (!name) {
+            oom(c);
+            return;
+        }
+        memcpy(name, f.body.p, f.body.n);
+        name[f.body.n] = '\0';
+        ir_value *v = ir_graph_ref(g, name);
+        base_arena_release(&c->tree, pos);
+        if (!v || ir_node_set_input(node, k, v) != BASE_OK) {
+            oom(c);
+            return;
+        }
+    }
+    if (bad) malformed(c);
+}
+
+/* Node by node, resolves inputs (local, then outer scope) and converts graph
+ * attributes, which see every name defined in g. */
+static void link_nodes(load_ctx *c, const pb_span *parts, size_t n_parts, uint64_t number,
                        ir_graph *g)
 {
-    for (size_t i = 0; i < n && !c->failed; i++) {
-        const Onnx__NodeProto *p = pn[i];
-        ir_node *node = nodes[i];
-        for (size_t k = 0; k < p->n_input; k++) {
-            if (!p->input[k][0]) continue;
-            ir_value *v = ir_graph_ref(g, p->input[k]);
-            if (!v || ir_node_set_input(node, (uint32_t)k, v) != BASE_OK) {
-                oom(c);
-                return;
-            }
-        }
-        node->n_attrs = (uint32_t)p->n_attribute;
-        node->attrs = conv_attrs(c, p->n_attribute, p->attribute, g, node);
+    field_walk w = walk(parts, n_parts, number);
+    pb_span b;
+    for (ir_node *node = g->first; node && walk_next(c, &w, &b); node = node->next) {
+        link_inputs(c, b, node, g);
+        bool graphs = false;
+        for (uint32_t k = 0; k < node->n_attrs; k++)
+            graphs |= node->attrs[k].g || node->attrs[k].n_graphs;
+        if (!graphs) continue;
+        field_walk wa = walk(&b, 1, 5);
+        pb_span ab;
+        for (uint32_t k = 0; k < node->n_attrs && walk_next(c, &wa, &ab); k++)
+            conv_attr_graphs(c, ab, &node->attrs[k]);
     }
 }
 
-static void conv_outputs(load_ctx *c, size_t n, Onnx__ValueInfoProto *const *p, ir_graph *g)
+static void push_vi(load_ctx *c, ir_value_infos *list, ir_value_info vi)
 {
-    for (size_t i = 0; i < n && !c->failed; i++) {
-        ir_value_info vi = conv_vi_fields(c, p[i]);
+    if (ir_value_infos_push(c->m, list, vi) != BASE_OK) oom(c);
+}
+
+typedef enum vi_role { VI_INPUT, VI_OUTPUT, VI_VALUE_INFO } vi_role;
+
+/* One graph input, output or value_info entry. */
+static void conv_vi_piece(load_ctx *c, pb_span bytes, ir_graph *g, vi_role role)
+{
+    base_arena_pos pos = base_arena_mark(&c->tree);
+    const Onnx__ValueInfoProto *p = unpack(c, &onnx__value_info_proto__descriptor, &bytes, 1, 0);
+    if (!p) return;
+    ir_value_info vi = conv_vi_fields(c, p);
+    bool ok = !c->failed;
+    switch (role) {
+    case VI_INPUT:
+        vi.value = ir_graph_define(g, vi.name);
+        share_name(c, &vi);
+        ok = vi.value && ir_graph_add_input(g, vi) == BASE_OK;
+        break;
+    case VI_OUTPUT:
         if (vi.name && *vi.name) {
             vi.value = ir_graph_ref(g, vi.name);
-            if (!vi.value || ir_graph_add_output(g, vi) != BASE_OK) {
-                oom(c);
-                return;
-            }
+            share_name(c, &vi);
+            ok = vi.value && ir_graph_add_output(g, vi) == BASE_OK;
         } else {
+            share_name(c, &vi);
             push_vi(c, &g->outputs, vi);
         }
+        break;
+    case VI_VALUE_INFO:
+        vi.value = vi.name ? ir_graph_lookup(g, vi.name) : NULL;
+        if (vi.value && !vi.value->type) ir_value_set_type(vi.value, vi.type);
+        share_name(c, &vi);
+        push_vi(c, &g->value_info, vi);
+        break;
     }
+    if (!ok) oom(c);
+    base_arena_release(&c->tree, pos);
 }
 
-static void conv_graph(load_ctx *c, const Onnx__GraphProto *p, ir_graph *g)
+static void conv_vis(load_ctx *c, const pb_span *parts, size_t n_parts, uint64_t number,
+                     ir_graph *g, vi_role role)
 {
+    field_walk w = walk(parts, n_parts, number);
+    pb_span b;
+    while (walk_next(c, &w, &b)) conv_vi_piece(c, b, g, role);
+}
+
+static void conv_initializer(load_ctx *c, pb_span bytes, ir_graph *g)
+{
+    base_arena_pos pos = base_arena_mark(&c->tree);
+    const Onnx__TensorProto *p = unpack(c, &onnx__tensor_proto__descriptor, &bytes, 1, 0);
+    ir_tensor *t = p ? conv_tensor_named(c, p, true) : NULL;
+    if (t && !c->failed) {
+        ir_value *v = ir_graph_add_initializer(g, t);
+        if (!v) oom(c);
+        t->name = t->name && v ? v->name : NULL; /* the value's copy */
+    }
+    base_arena_release(&c->tree, pos);
+}
+
+static void conv_sparse_initializer(load_ctx *c, pb_span bytes, ir_graph *g)
+{
+    base_arena_pos pos = base_arena_mark(&c->tree);
+    const Onnx__SparseTensorProto *p =
+        unpack(c, &onnx__sparse_tensor_proto__descriptor, &bytes, 1, 0);
+    ir_sparse_tensor *s = p ? conv_sparse(c, p) : NULL;
+    base_arena_release(&c->tree, pos);
+    if (!s || c->failed) return;
+    ir_value *v = ir_graph_define(g, s->values ? s->values->name : NULL);
+    if (!v) {
+        oom(c);
+        return;
+    }
+    v->sparse_init = s;
+    ir_value **a = ir_array_grow(c->m, g->sparse_inits, g->n_sparse_inits, &g->cap_sparse_inits,
+                                 sizeof *a, g->n_sparse_inits + 1);
+    if (!a) {
+        oom(c);
+        return;
+    }
+    g->sparse_inits = a;
+    a[g->n_sparse_inits++] = v;
+}
+
+static void conv_graph(load_ctx *c, const pb_span *parts, size_t n_parts, ir_graph *g)
+{
+    base_arena_pos pos = base_arena_mark(&c->tree);
+    const Onnx__GraphProto *p =
+        unpack(c, &onnx__graph_proto__descriptor, parts, n_parts, GRAPH_STREAMED);
+    if (!p) return;
     g->name = str(c, p->name);
     g->doc_string = str(c, p->doc_string);
     conv_props(c, p->n_metadata_props, p->metadata_props, &g->metadata);
     opaque_list ol = {14, p->n_quantization_annotation,
                       (ProtobufCMessage *const *)p->quantization_annotation};
     conv_extras(c, &p->base, &ol, 1, &g->extras);
+    base_arena_release(&c->tree, pos);
 
-    for (size_t i = 0; i < p->n_input && !c->failed; i++) {
-        ir_value_info vi = conv_vi_fields(c, p->input[i]);
-        vi.value = ir_graph_define(g, vi.name);
-        if (!vi.value || ir_graph_add_input(g, vi) != BASE_OK) {
+    /* Size the name index and the initializer list once. */
+    size_t n[16] = {0};
+    for (size_t k = 0; k < n_parts; k++) {
+        size_t i = 0;
+        bool bad = false;
+        pb_wire_field f;
+        while (pb_next_field(parts[k].p, parts[k].n, &i, &f, &bad))
+            if (f.wire_type == 2 && f.number < 16) n[f.number]++;
+    }
+    size_t n_inits = n[5], n_defs = n[1] + n[5] + n[11] + n[15];
+    if (base_keyset_reserve(&g->names, n_defs) != BASE_OK) {
+        oom(c);
+        return;
+    }
+    if (n_inits) {
+        ir_value **a = ir_array_grow(c->m, g->inits, g->n_inits, &g->cap_inits, sizeof *a,
+                                     count32(c, n_inits));
+        if (!a) {
             oom(c);
             return;
         }
+        g->inits = a;
     }
-    for (size_t i = 0; i < p->n_initializer && !c->failed; i++) {
-        ir_tensor *t = conv_tensor(c, p->initializer[i]);
-        if (t && !ir_graph_add_initializer(g, t)) oom(c);
-    }
-    for (size_t i = 0; i < p->n_sparse_initializer && !c->failed; i++) {
-        ir_sparse_tensor *s = conv_sparse(c, p->sparse_initializer[i]);
-        if (!s) return;
-        ir_value *v = ir_graph_define(g, s->values ? s->values->name : NULL);
-        if (!v) {
-            oom(c);
-            return;
-        }
-        v->sparse_init = s;
-        if (g->n_sparse_inits == g->cap_sparse_inits) {
-            uint32_t cap = g->cap_sparse_inits ? g->cap_sparse_inits * 2 : 4;
-            ir_value **a = arr(c, cap, sizeof *a);
-            if (!a) return;
-            if (g->n_sparse_inits) memcpy(a, g->sparse_inits, g->n_sparse_inits * sizeof *a);
-            g->sparse_inits = a;
-            g->cap_sparse_inits = cap;
-        }
-        g->sparse_inits[g->n_sparse_inits++] = v;
-    }
-    ir_node **nodes = define_nodes(c, p->n_node, p->node, g);
-    if (c->failed) return;
-    link_nodes(c, p->n_node, p->node, nodes, g);
-    conv_outputs(c, p->n_output, p->output, g);
-    for (size_t i = 0; i < p->n_value_info && !c->failed; i++) {
-        ir_value_info vi = conv_vi_fields(c, p->value_info[i]);
-        vi.value = vi.name ? ir_graph_lookup(g, vi.name) : NULL;
-        if (vi.value && !vi.value->type) ir_value_set_type(vi.value, vi.type);
-        push_vi(c, &g->value_info, vi);
-    }
+
+    conv_vis(c, parts, n_parts, 11, g, VI_INPUT);
+    field_walk w = walk(parts, n_parts, 5);
+    pb_span b;
+    while (walk_next(c, &w, &b)) conv_initializer(c, b, g);
+    w = walk(parts, n_parts, 15);
+    while (walk_next(c, &w, &b)) conv_sparse_initializer(c, b, g);
+    define_nodes(c, parts, n_parts, 1, g);
+    link_nodes(c, parts, n_parts, 1, g);
+    conv_vis(c, parts, n_parts, 12, g, VI_OUTPUT);
+    conv_vis(c, parts, n_parts, 13, g, VI_VALUE_INFO);
 }
 
-static void conv_function(load_ctx *c, const Onnx__FunctionProto *p, ir_function *f)
+static void conv_function(load_ctx *c, pb_span bytes, ir_function *f)
 {
     ir_model *m = c->m;
+    base_arena_pos pos = base_arena_mark(&c->tree);
+    const Onnx__FunctionProto *p =
+        unpack(c, &onnx__function_proto__descriptor, &bytes, 1, FUNCTION_STREAMED);
+    if (!p) return;
     f->name = str(c, p->name);
-    f->domain = str(c, p->domain);
-    f->overload = str(c, p->overload);
+    f->domain = intern(c, p->domain);
+    f->overload = intern(c, p->overload);
     f->doc_string = str(c, p->doc_string);
-    f->n_attribute_names = (uint32_t)p->n_attribute;
-    f->attribute_names = arr(c, p->n_attribute, sizeof *f->attribute_names);
-    for (size_t i = 0; f->attribute_names && i < p->n_attribute; i++)
-        f->attribute_names[i] = str(c, p->attribute[i]);
+    f->n_attribute_names = count32(c, p->n_attribute);
+    f->attribute_names = arr(c, f->n_attribute_names, sizeof *f->attribute_names);
+    for (size_t i = 0; f->attribute_names && i < f->n_attribute_names; i++)
+        f->attribute_names[i] = intern(c, p->attribute[i]);
     conv_opsets(c, p->n_opset_import, p->opset_import, &f->opsets);
     conv_props(c, p->n_metadata_props, p->metadata_props, &f->metadata);
     extras(c, &p->base, &f->extras);
-    ir_graph *g = ir_graph_new(m, NULL, NULL);
+    ir_graph *g = c->failed ? NULL : ir_graph_new(m, NULL, NULL);
     if (!g) {
         oom(c);
         return;
     }
     g->is_function_body = true;
     f->body = g;
-    f->n_attribute_protos = (uint32_t)p->n_attribute_proto;
-    f->attribute_protos = conv_attrs(c, p->n_attribute_proto, p->attribute_proto, g, NULL);
+    /* Attribute defaults come first (their graphs see no body names). */
+    f->attribute_protos = conv_attrs(c, bytes, 11, &f->n_attribute_protos, g, NULL, true);
     for (size_t i = 0; i < p->n_input && !c->failed; i++) {
         ir_value_info vi = {0};
-        vi.name = str(c, p->input[i]);
         vi.value = ir_graph_define(g, p->input[i]);
+        vi.name = vi.value ? vi.value->name : NULL;
         if (!vi.value || ir_graph_add_input(g, vi) != BASE_OK) {
             oom(c);
             return;
         }
     }
-    ir_node **nodes = define_nodes(c, p->n_node, p->node, g);
-    if (c->failed) return;
-    link_nodes(c, p->n_node, p->node, nodes, g);
+    define_nodes(c, &bytes, 1, 7, g);
+    link_nodes(c, &bytes, 1, 7, g);
     for (size_t i = 0; i < p->n_output && !c->failed; i++) {
         ir_value_info vi = {0};
-        vi.name = str(c, p->output[i]);
         if (*p->output[i]) {
             vi.value = ir_graph_ref(g, p->output[i]);
+            vi.name = vi.value ? vi.value->name : NULL;
             if (!vi.value || ir_graph_add_output(g, vi) != BASE_OK) {
                 oom(c);
                 return;
             }
         } else {
+            vi.name = str(c, p->output[i]);
             push_vi(c, &g->outputs, vi);
         }
     }
-    for (size_t i = 0; i < p->n_value_info && !c->failed; i++) {
-        ir_value_info vi = conv_vi_fields(c, p->value_info[i]);
-        vi.value = vi.name ? ir_graph_lookup(g, vi.name) : NULL;
-        if (vi.value && !vi.value->type) ir_value_set_type(vi.value, vi.type);
-        push_vi(c, &g->value_info, vi);
-    }
+    conv_vis(c, &bytes, 1, 12, g, VI_VALUE_INFO);
+    base_arena_release(&c->tree, pos);
 }
 
-static void conv_model(load_ctx *c, const Onnx__ModelProto *p)
+static void conv_model(load_ctx *c, const uint8_t *bytes, size_t size)
 {
     ir_model *m = c->m;
+    pb_span whole = {bytes, size};
+    base_arena_pos pos = base_arena_mark(&c->tree);
+    const Onnx__ModelProto *p =
+        unpack(c, &onnx__model_proto__descriptor, &whole, 1, MODEL_STREAMED);
+    if (!p) return;
     m->has_ir_version = p->has_ir_version;
     m->ir_version = p->ir_version;
     m->has_model_version = p->has_model_version;
@@ -601,18 +967,38 @@ static void conv_model(load_ctx *c, const Onnx__ModelProto *p)
         {26, p->n_configuration, (ProtobufCMessage *const *)p->configuration},
     };
     conv_extras(c, &p->base, ol, 2, &m->extras);
-    m->n_functions = (uint32_t)p->n_functions;
-    m->functions = arr(c, p->n_functions, sizeof *m->functions);
-    for (size_t i = 0; m->functions && i < p->n_functions && !c->failed; i++)
-        conv_function(c, p->functions[i], &m->functions[i]);
-    if (p->graph && !c->failed) {
-        m->graph = ir_graph_new(m, NULL, NULL);
-        if (!m->graph) {
-            oom(c);
-            return;
-        }
-        conv_graph(c, p->graph, m->graph);
+    bool has_ir_version = p->has_ir_version, has_opsets = p->n_opset_import > 0;
+    base_arena_release(&c->tree, pos);
+
+    m->n_functions = count32(c, count_fields(c, &whole, 1, 25));
+    m->functions = arr(c, m->n_functions, sizeof *m->functions);
+    field_walk w = walk(&whole, 1, 25);
+    pb_span b;
+    for (uint32_t k = 0; m->functions && k < m->n_functions && walk_next(c, &w, &b); k++)
+        conv_function(c, b, &m->functions[k]);
+
+    /* ModelProto.graph, merged when given more than once. */
+    size_t n_graph = count_fields(c, &whole, 1, 7);
+    if (c->failed) return;
+    if (!has_ir_version && !n_graph && !has_opsets) {
+        base_diag_set(c->d, BASE_ERR_FORMAT,
+                      "not an ONNX model: no ir_version, opset_import or graph");
+        c->failed = true;
+        return;
     }
+    if (!n_graph) return;
+    pos = base_arena_mark(&c->tree);
+    pb_span *parts = base_arena_alloc(&c->tree, n_graph * sizeof *parts);
+    m->graph = parts ? ir_graph_new(m, NULL, NULL) : NULL;
+    if (!m->graph) {
+        oom(c);
+        return;
+    }
+    w = walk(&whole, 1, 7);
+    for (size_t k = 0; k < n_graph && walk_next(c, &w, &parts[k]); k++) {
+    }
+    conv_graph(c, parts, n_graph, m->graph);
+    base_arena_release(&c->tree, pos);
 }
 
 /* ---- entry points ------------------------------------------------------------ */
@@ -639,8 +1025,10 @@ static base_status sniff(const uint8_t *p, size_t n, const char *label, base_dia
     return BASE_OK;
 }
 
-/* Loads from bytes; when `release` is given, the file it maps is unmapped as
- * soon as protobuf-c has copied what it needs, before conversion. */
+/* Loads from bytes; `release` is the mapped file they come from, if any.
+ * When it holds payloads large enough to borrow, the model takes the
+ * mapping over and keeps it if a tensor ends up pointing into it; otherwise
+ * the file is unmapped once conversion is done. */
 static base_status load_impl(const void *data, size_t size, const char *base_dir, const char *label,
                              base_file_map *release, ir_model **out, base_diag *d)
 {
@@ -654,47 +1042,31 @@ static base_status load_impl(const void *data, size_t size, const char *base_dir
 
     load_ctx c = {0};
     c.d = d;
+    c.size = size;
+    c.any_payloads = n_payloads > 0;
     c.m = ir_model_new();
     if (!c.m) return base_diag_set(d, BASE_ERR_NOMEM, "%s: out of memory", label);
     base_arena_init(&c.tree);
-    ProtobufCAllocator alloc = {route_alloc, route_free, &c};
-    Onnx__ModelProto *p;
-    if (n_payloads && pb_stub_payloads(bytes, size, pb_borrow_threshold, &c.stubs)) {
-        p = onnx__model_proto__unpack(&alloc, c.stubs.size, c.stubs.buf);
-        free(c.stubs.buf); /* the table of stubs stays until conversion ends */
-        c.stubs.buf = NULL;
-        if (release && p) {
-            /* The model keeps the file: its payloads are the IR's. */
-            c.m->src_map = release->data;
-            c.m->src_size = release->size;
-            c.m->src_fd = release->fd;
-            release->data = NULL;
-            release->fd = -1;
-            c.borrow_source = true;
-        }
-    } else {
-        p = onnx__model_proto__unpack(&alloc, size, bytes);
+    pb_stubs_init(&c.stubs);
+    if (release && n_payloads) {
+        c.m->src_map = release->data;
+        c.m->src_size = release->size;
+        c.m->src_fd = release->fd;
+        release->data = NULL;
+        release->fd = -1;
+        c.borrow_source = true;
     }
-    if (release) base_file_map_close(release);
-    if (!p) {
-        pb_stubs_free(&c.stubs);
-        base_arena_free(&c.tree);
-        ir_model_free(c.m);
-        return base_diag_set(d, BASE_ERR_FORMAT,
-                             "%s: not an ONNX model: the protobuf is truncated or malformed "
-                             "(%zu bytes)",
-                             label, size);
-    }
-    if (!p->has_ir_version && !p->graph && p->n_opset_import == 0) {
-        pb_stubs_free(&c.stubs);
-        base_arena_free(&c.tree);
-        ir_model_free(c.m);
-        return base_diag_set(d, BASE_ERR_FORMAT,
-                             "%s: not an ONNX model: no ir_version, opset_import or graph", label);
-    }
-    conv_model(&c, p);
+    conv_model(&c, bytes, size);
     base_arena_free(&c.tree);
     pb_stubs_free(&c.stubs);
+    if (c.borrow_source && !c.borrowed) {
+        munmap((void *)c.m->src_map, c.m->src_size);
+        close(c.m->src_fd);
+        c.m->src_map = NULL;
+        c.m->src_size = 0;
+        c.m->src_fd = -1;
+    }
+    if (release) base_file_map_close(release);
     if (c.failed) {
         ir_model_free(c.m);
         base_diag_prefix(d, label);
@@ -827,15 +1199,19 @@ static pb_value *conv_value(load_ctx *c, pb_value_kind kind, const ProtobufCMess
         k->data_type = p->key_type;
         k->rank = 1;
         k->dims = arr(c, 1, sizeof *k->dims);
-        if (!k->dims) break;
+        ir_tensor_aux *x = ir_tensor_aux_mut(c->m, k);
+        if (!k->dims || !x) {
+            oom(c);
+            break;
+        }
         if (p->key_type == IR_DTYPE_STRING) {
             k->dims[0] = (int64_t)p->n_string_keys;
-            k->n_string_data = p->n_string_keys;
-            k->string_data = conv_bytes_list(c, p->n_string_keys, p->string_keys);
+            x->n_string_data = p->n_string_keys;
+            x->string_data = conv_bytes_list(c, p->n_string_keys, p->string_keys);
         } else {
             k->dims[0] = (int64_t)p->n_keys;
-            k->n_int64_data = p->n_keys;
-            k->int64_data = conv_i64s(c, p->n_keys, p->keys);
+            x->n_int64_data = p->n_keys;
+            x->int64_data = conv_i64s(c, p->n_keys, p->keys);
         }
         v->keys = k;
         v->values = p->values ? conv_sequence(c, p->values) : new_value(c, PB_VALUE_SEQUENCE);
@@ -870,7 +1246,8 @@ static base_status check_value(ir_model *m, const pb_value *v, base_diag *d)
                               v->sparse ? v->sparse->indices : NULL};
     for (int i = 0; i < 3; i++) {
         if (!ts[i]) continue;
-        if (ts[i]->has_data_location && ts[i]->data_location == 1)
+        const ir_tensor_aux *x = ir_tensor_aux_of(ts[i]);
+        if (x->has_data_location && x->data_location == 1)
             return base_diag_set(d, BASE_ERR_UNSUPPORTED,
                                  "external data is not supported in a value file");
         base_status st = ir_tensor_validate(m, ts[i], d);

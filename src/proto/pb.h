@@ -1,11 +1,12 @@
 /* pb.h — reading and writing ONNX files: the only door between protobuf and the IR.
  *
- * pb_load_* unpacks with protobuf-c, turns the message tree into IR, frees the
- * tree, and checks every tensor against its dims and type. Large raw_data
- * payloads never pass through protobuf-c: the IR points into the mapped model
- * file (kept by the model), or into one copy when loading from memory. External
- * data is resolved inside the model's folder and mapped read-only (pages are
- * read only when touched). pb_save_file streams the packed model to a
+ * pb_load_* unpacks with protobuf-c one small message at a time (never the
+ * whole ModelProto), turns each into IR and frees it, and checks every tensor
+ * against its dims and type. Large raw_data payloads never pass through
+ * protobuf-c: the IR points into the mapped model file (kept by the model),
+ * or into one copy when loading from memory. External data is resolved
+ * inside the model's folder and mapped read-only (pages are read only when
+ * touched). pb_save_file streams the packed model, a message at a time, to a
  * temporary file and renames it into place; payloads still in the input file
  * or in external data are copied file to file.
  *

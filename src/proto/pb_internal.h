@@ -8,6 +8,13 @@
 #include "onnx.pb-c.h"
 #include "proto/pb.h"
 
+/* A byte range of the input: a message, or one part of a message given in
+ * several parts (a singular message field repeated on the wire). */
+typedef struct pb_span {
+    const uint8_t *p;
+    size_t n;
+} pb_span;
+
 /* Wire-format helpers (scan.c). */
 bool pb_read_varint(const uint8_t *p, size_t n, size_t *i, uint64_t *out);
 const ProtobufCFieldDescriptor *pb_field(const ProtobufCMessageDescriptor *desc, uint64_t number);
@@ -29,7 +36,17 @@ base_status pb_prescan(const uint8_t *data, size_t size, int max_depth, size_t t
 base_status pb_prescan_message(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
                                size_t size, const char *label, base_diag *d) BASE_MUST_CHECK;
 
-/* Payloads replaced by stubs (stub.c). */
+/* The next field of the message bytes p[0..n) from *i: its number, wire type
+ * and, for length-delimited fields, the span of its contents. False at the
+ * end or on malformed bytes (then *bad is set). */
+typedef struct pb_wire_field {
+    uint64_t number;
+    uint8_t wire_type;
+    pb_span body; /* wire type 2 */
+} pb_wire_field;
+bool pb_next_field(const uint8_t *p, size_t n, size_t *i, pb_wire_field *f, bool *bad);
+
+/* Re-encoding with payloads replaced by stubs (stub.c). */
 #define PB_STUB_SIZE 16
 typedef struct pb_stub {
     const uint8_t *data; /* the payload in the original bytes */
@@ -37,15 +54,21 @@ typedef struct pb_stub {
 } pb_stub;
 typedef struct pb_stubs {
     uint8_t marker[8]; /* random per load */
-    uint8_t *buf;      /* the re-encoded message */
-    size_t size;
-    pb_stub *items;
-    size_t n, cap;
+    uint8_t *buf;      /* the re-encoded message (reused from call to call) */
+    size_t size, cap;
+    pb_stub *items; /* stubs of the last re-encoding */
+    size_t n, cap_items;
+    bool nomem; /* the last re-encoding ran out of memory */
 } pb_stubs;
-/* Re-encodes data with raw_data payloads of threshold bytes or more replaced
- * by stubs. False (and nothing to free) when there are none or the bytes are
- * malformed: then unpack the original. */
-bool pb_stub_payloads(const uint8_t *data, size_t size, size_t threshold, pb_stubs *s);
+/* Empty, with a fresh random marker. */
+void pb_stubs_init(pb_stubs *s);
+/* Re-encodes the message `desc` made of the fields of parts[0..n_parts)
+ * into s->buf (s->size bytes): top-level fields numbered in `skip` (bit k
+ * for field k) are left out, and TensorProto.raw_data payloads of threshold
+ * bytes or more, at any depth outside fields kept opaque, become stubs
+ * listed in s->items. False when the bytes are malformed or memory ran out. */
+bool pb_reencode(const ProtobufCMessageDescriptor *desc, const pb_span *parts, size_t n_parts,
+                 uint64_t skip, size_t threshold, pb_stubs *s);
 /* The payload a stub stands for, or NULL when bytes are not a stub. */
 const pb_stub *pb_stub_find(const pb_stubs *s, const uint8_t *bytes, size_t len);
 void pb_stubs_free(pb_stubs *s);

@@ -1,9 +1,19 @@
 /* save.c — IR to ONNX bytes, streamed.
  *
- * Builds protobuf-c messages that point into the IR (no payload is copied),
- * checks the 2 GiB protobuf limit, then packs straight into a buffered file
- * writer: the encoded model is never whole in memory. Carried-through fields
- * (ir_extras) are emitted as protobuf-c unknown fields, byte for byte.
+ * The model is written one piece at a time: the main graph's nodes,
+ * initializers, inputs, outputs, value_info entries and sparse initializers
+ * and each function's nodes are each built as a protobuf-c message pointing
+ * into the IR (no payload is copied) in a scratch arena, packed, and
+ * released; the other fields of the model, graph and function go out as
+ * small messages holding just those fields. The bytes are exactly what
+ * packing the whole tree would give (protobuf-c writes fields in number
+ * order, then unknown fields), but at most one node's messages exist at a
+ * time (a subgraph is built whole with the node that holds it). Two passes:
+ * the first measures every length prefix (and writes external data), checks
+ * the 2 GiB protobuf limit, the second packs into a buffered file writer
+ * with the lengths measured; the encoded model is never whole in memory.
+ * Carried-through fields (ir_extras) are emitted as protobuf-c unknown
+ * fields, byte for byte.
  *
  * External data: tensors chosen by the options are written to one data file
  * in the model's folder or below it (never through a symlink leading out;
@@ -44,10 +54,18 @@ typedef struct save_ctx {
     const char *data_location; /* as written in the model */
     uint64_t data_offset;
     bool no_sync;
-    int src_dir_fd;     /* the input's folder, to reopen its data files; -1 */
-    int ext_fd;         /* the input data file open for copying; -1 */
-    uint32_t ext_index; /* which one */
-    bool ext_tried;     /* ext_fd/ext_index hold the last attempt */
+    int src_dir_fd;       /* the input's folder, to reopen its data files; -1 */
+    int ext_fd;           /* the input data file open for copying; -1 */
+    uint32_t ext_index;   /* which one */
+    bool ext_tried;       /* ext_fd/ext_index hold the last attempt */
+    ProtobufCBuffer *out; /* NULL: the first pass, which only measures */
+    /* Recorded by the first pass in the order pieces are visited, replayed
+     * by the second: data file offsets of external payloads, and lengths of
+     * the streamed messages (graph, functions). */
+    uint64_t *ext_offsets;
+    size_t n_ext, cap_ext, next_ext;
+    size_t *lengths;
+    size_t n_lengths, cap_lengths, next_length;
 } save_ctx;
 
 static char empty_string[] = "";
@@ -188,11 +206,12 @@ static bool data_append(save_ctx *c, const ir_tensor *t, uint64_t size, uint64_t
     *offset = c->data_offset;
     uint64_t src_off;
     int src;
-    if (t->is_external && (src = ext_source(c, t->ext.file)) >= 0) {
-        base_outfile_copy_from(&c->data_out, src, t->ext.offset, size);
+    const ir_external_ref *e = &ir_tensor_aux_of(t)->ext;
+    if (t->is_external && (src = ext_source(c, e->file)) >= 0) {
+        base_outfile_copy_from(&c->data_out, src, e->offset, size);
     } else if (t->is_external) {
-        const ir_ext_file *f = &c->m->ext_files[t->ext.file];
-        base_outfile_write(&c->data_out, f->map + t->ext.offset, (size_t)size);
+        const ir_ext_file *f = &c->m->ext_files[e->file];
+        base_outfile_write(&c->data_out, f->map + e->offset, (size_t)size);
     } else {
         ir_bytes b;
         base_status st = ir_tensor_bytes(c->m, t, &b, c->d);
@@ -217,28 +236,51 @@ static char *u64_string(save_ctx *c, uint64_t v)
     return base_arena_strdup(&c->a, buf);
 }
 
-/* Writes t's payload to the data file and points p at it. */
+/* Appends v to a list recorded in the first pass; false when out of memory. */
+static bool record(save_ctx *c, void **list, size_t *n, size_t *cap, size_t size, const void *v)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        void *a = realloc(*list, nc * size);
+        if (!a) return fail(c, BASE_ERR_NOMEM);
+        *list = a;
+        *cap = nc;
+    }
+    memcpy((uint8_t *)*list + *n * size, v, size);
+    (*n)++;
+    return true;
+}
+
+/* Writes t's payload to the data file (first pass; the second reuses the
+ * offset) and points p at it. */
 static void make_external(save_ctx *c, const ir_tensor *t, Onnx__TensorProto *p, uint64_t size)
 {
     uint64_t off;
-    if (!data_append(c, t, size, &off)) return;
+    if (!c->out) {
+        if (!data_append(c, t, size, &off) ||
+            !record(c, (void **)&c->ext_offsets, &c->n_ext, &c->cap_ext, sizeof off, &off))
+            return;
+    } else {
+        BASE_ASSERT(c->next_ext < c->n_ext);
+        off = c->ext_offsets[c->next_ext++];
+    }
     p->has_raw_data = false;
     p->raw_data = (ProtobufCBinaryData){0, NULL};
-    p->n_float_data = p->n_int32_data = p->n_int64_data = 0;
+    p->n_float_data = p->n_int32_data = p->n_string_data = p->n_int64_data = 0;
     p->n_double_data = p->n_uint64_data = 0;
     p->has_data_location = true;
     p->data_location = ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
     /* location, offset, length first, then any other keys the tensor had. */
-    size_t n = 3;
-    for (uint32_t i = 0; i < t->external_data.n; i++) n++;
+    const ir_props *keys = &ir_tensor_aux_of(t)->external_data;
+    size_t n = 3 + keys->n;
     Onnx__StringStringEntryProto **e = alloc(c, n, sizeof *e);
     if (!e) return;
     size_t k = 0;
     e[k++] = prop(c, "location", c->data_location, NULL);
     e[k++] = prop(c, "offset", u64_string(c, off), NULL);
     e[k++] = prop(c, "length", u64_string(c, size), NULL);
-    for (uint32_t i = 0; i < t->external_data.n; i++) {
-        const ir_prop *q = &t->external_data.items[i];
+    for (uint32_t i = 0; i < keys->n; i++) {
+        const ir_prop *q = &keys->items[i];
         const char *key = q->key ? q->key : "";
         if (!strcmp(key, "location") || !strcmp(key, "offset") || !strcmp(key, "length") ||
             !strcmp(key, "checksum"))
@@ -249,7 +291,9 @@ static void make_external(save_ctx *c, const ir_tensor *t, Onnx__TensorProto *p,
     p->external_data = e;
 }
 
-/* Puts an external payload inline as raw_data. */
+/* Puts an external payload inline as raw_data. Inline payload fields the
+ * external tensor also carried (ignored while it was external) are dropped,
+ * as make_external does: kept, they would contradict raw_data. */
 static void make_internal(save_ctx *c, const ir_tensor *t, Onnx__TensorProto *p)
 {
     ir_bytes b;
@@ -260,6 +304,8 @@ static void make_internal(save_ctx *c, const ir_tensor *t, Onnx__TensorProto *p)
     }
     p->has_raw_data = true;
     p->raw_data = (ProtobufCBinaryData){b.len, (uint8_t *)b.data};
+    p->n_float_data = p->n_int32_data = p->n_string_data = p->n_int64_data = 0;
+    p->n_double_data = p->n_uint64_data = 0;
     p->has_data_location = false;
     p->n_external_data = 0;
     p->external_data = NULL;
@@ -277,26 +323,27 @@ static Onnx__TensorProto *tensor(save_ctx *c, const ir_tensor *t)
     p->has_data_type = t->has_data_type;
     p->data_type = t->data_type;
     p->name = s(t->name);
-    p->doc_string = s(t->doc_string);
     p->has_raw_data = t->has_raw_data;
     p->raw_data = (ProtobufCBinaryData){t->raw_data.len, (uint8_t *)t->raw_data.data};
-    p->n_float_data = t->n_float_data;
-    p->float_data = (float *)t->float_data;
-    p->n_int32_data = t->n_int32_data;
-    p->int32_data = (int32_t *)t->int32_data;
-    p->n_string_data = t->n_string_data;
-    p->string_data = bytes_list(c, t->n_string_data, t->string_data);
-    p->n_int64_data = t->n_int64_data;
-    p->int64_data = (int64_t *)t->int64_data;
-    p->n_double_data = t->n_double_data;
-    p->double_data = (double *)t->double_data;
-    p->n_uint64_data = t->n_uint64_data;
-    p->uint64_data = (uint64_t *)t->uint64_data;
-    p->has_data_location = t->has_data_location;
-    p->data_location = (Onnx__TensorProto__DataLocation)t->data_location;
-    p->external_data = props(c, &t->external_data, &p->n_external_data);
-    p->metadata_props = props(c, &t->metadata, &p->n_metadata_props);
-    set_extras(c, &p->base, &t->extras);
+    const ir_tensor_aux *x = ir_tensor_aux_of(t);
+    p->doc_string = s(x->doc_string);
+    p->n_float_data = x->n_float_data;
+    p->float_data = (float *)x->float_data;
+    p->n_int32_data = x->n_int32_data;
+    p->int32_data = (int32_t *)x->int32_data;
+    p->n_string_data = x->n_string_data;
+    p->string_data = bytes_list(c, x->n_string_data, x->string_data);
+    p->n_int64_data = x->n_int64_data;
+    p->int64_data = (int64_t *)x->int64_data;
+    p->n_double_data = x->n_double_data;
+    p->double_data = (double *)x->double_data;
+    p->n_uint64_data = x->n_uint64_data;
+    p->uint64_data = (uint64_t *)x->uint64_data;
+    p->has_data_location = x->has_data_location;
+    p->data_location = (Onnx__TensorProto__DataLocation)x->data_location;
+    p->external_data = props(c, &x->external_data, &p->n_external_data);
+    p->metadata_props = props(c, &x->metadata, &p->n_metadata_props);
+    set_extras(c, &p->base, &x->extras);
 
     if (t->data_type == IR_DTYPE_STRING || c->failed) return p;
     uint64_t size;
@@ -448,22 +495,25 @@ static const char *vi_name(const ir_value_info *vi)
     return vi->value ? vi->value->name : vi->name;
 }
 
+static Onnx__ValueInfoProto *value_info(save_ctx *c, const ir_value_info *vi)
+{
+    Onnx__ValueInfoProto *p = alloc(c, 1, sizeof *p);
+    if (!p) return NULL;
+    onnx__value_info_proto__init(p);
+    p->name = s(vi_name(vi));
+    p->type = vi->type ? type(c, vi->type) : NULL;
+    const ir_value_info_aux *x = ir_value_info_aux_of(vi);
+    p->doc_string = s(x->doc_string);
+    p->metadata_props = props(c, &x->metadata, &p->n_metadata_props);
+    set_extras(c, &p->base, &x->extras);
+    return p;
+}
+
 static Onnx__ValueInfoProto **value_infos(save_ctx *c, const ir_value_infos *l, size_t *n)
 {
     *n = l->n;
     Onnx__ValueInfoProto **out = alloc(c, l->n, sizeof *out);
-    for (uint32_t i = 0; out && i < l->n; i++) {
-        const ir_value_info *vi = &l->items[i];
-        Onnx__ValueInfoProto *p = alloc(c, 1, sizeof *p);
-        if (!p) return out;
-        onnx__value_info_proto__init(p);
-        p->name = s(vi_name(vi));
-        p->type = vi->type ? type(c, vi->type) : NULL;
-        p->doc_string = s(vi->doc_string);
-        p->metadata_props = props(c, &vi->metadata, &p->n_metadata_props);
-        set_extras(c, &p->base, &vi->extras);
-        out[i] = p;
-    }
+    for (uint32_t i = 0; out && i < l->n; i++) out[i] = value_info(c, &l->items[i]);
     return out;
 }
 
@@ -485,9 +535,10 @@ static Onnx__AttributeProto *attr(save_ctx *c, const ir_attr *a)
     Onnx__AttributeProto *p = alloc(c, 1, sizeof *p);
     if (!p) return NULL;
     onnx__attribute_proto__init(p);
+    const ir_attr_aux *x = ir_attr_aux_of(a);
     p->name = s(a->name);
     p->ref_attr_name = s(a->ref_attr_name);
-    p->doc_string = s(a->doc_string);
+    p->doc_string = s(x->doc_string);
     p->has_type = a->has_type;
     p->type = (Onnx__AttributeProto__AttributeType)a->type;
     p->has_f = a->has_f;
@@ -513,15 +564,15 @@ static Onnx__AttributeProto *attr(save_ctx *c, const ir_attr *a)
     p->n_graphs = a->n_graphs;
     p->graphs = alloc(c, a->n_graphs, sizeof *p->graphs);
     for (size_t i = 0; p->graphs && i < a->n_graphs; i++) p->graphs[i] = graph(c, a->graphs[i]);
-    p->n_sparse_tensors = a->n_sparse_tensors;
-    p->sparse_tensors = alloc(c, a->n_sparse_tensors, sizeof *p->sparse_tensors);
-    for (size_t i = 0; p->sparse_tensors && i < a->n_sparse_tensors; i++)
-        p->sparse_tensors[i] = sparse(c, a->sparse_tensors[i]);
-    p->n_type_protos = a->n_type_protos;
-    p->type_protos = alloc(c, a->n_type_protos, sizeof *p->type_protos);
-    for (size_t i = 0; p->type_protos && i < a->n_type_protos; i++)
-        p->type_protos[i] = type(c, a->type_protos[i]);
-    set_extras(c, &p->base, &a->extras);
+    p->n_sparse_tensors = x->n_sparse_tensors;
+    p->sparse_tensors = alloc(c, x->n_sparse_tensors, sizeof *p->sparse_tensors);
+    for (size_t i = 0; p->sparse_tensors && i < x->n_sparse_tensors; i++)
+        p->sparse_tensors[i] = sparse(c, x->sparse_tensors[i]);
+    p->n_type_protos = x->n_type_protos;
+    p->type_protos = alloc(c, x->n_type_protos, sizeof *p->type_protos);
+    for (size_t i = 0; p->type_protos && i < x->n_type_protos; i++)
+        p->type_protos[i] = type(c, x->type_protos[i]);
+    set_extras(c, &p->base, &x->extras);
     return p;
 }
 
@@ -538,6 +589,30 @@ static char *value_name(const ir_value *v)
     return v ? s(v->name) : empty_string;
 }
 
+static Onnx__NodeProto *node(save_ctx *c, const ir_node *k)
+{
+    Onnx__NodeProto *p = alloc(c, 1, sizeof *p);
+    if (!p) return NULL;
+    onnx__node_proto__init(p);
+    p->n_input = k->n_inputs;
+    p->input = alloc(c, k->n_inputs, sizeof *p->input);
+    for (uint32_t j = 0; p->input && j < k->n_inputs; j++) p->input[j] = value_name(k->inputs[j]);
+    p->n_output = k->n_outputs;
+    p->output = alloc(c, k->n_outputs, sizeof *p->output);
+    for (uint32_t j = 0; p->output && j < k->n_outputs; j++)
+        p->output[j] = value_name(k->outputs[j]);
+    const ir_node_aux *x = ir_node_aux_of(k);
+    p->name = s(k->name);
+    p->op_type = s(k->op_type);
+    p->domain = s(k->domain);
+    p->overload = s(x->overload);
+    p->doc_string = s(x->doc_string);
+    p->attribute = attrs(c, k->attrs, k->n_attrs, &p->n_attribute);
+    p->metadata_props = props(c, &x->metadata, &p->n_metadata_props);
+    set_extras(c, &p->base, &x->extras);
+    return p;
+}
+
 static Onnx__NodeProto **nodes(save_ctx *c, const ir_graph *g, size_t *n)
 {
     *n = g->n_nodes;
@@ -545,31 +620,13 @@ static Onnx__NodeProto **nodes(save_ctx *c, const ir_graph *g, size_t *n)
     size_t i = 0;
     for (const ir_node *k = g->first; out && k; k = k->next, i++) {
         BASE_ASSERT(i < g->n_nodes && k->graph == g);
-        Onnx__NodeProto *p = alloc(c, 1, sizeof *p);
-        if (!p) return out;
-        onnx__node_proto__init(p);
-        p->n_input = k->n_inputs;
-        p->input = alloc(c, k->n_inputs, sizeof *p->input);
-        for (uint32_t j = 0; p->input && j < k->n_inputs; j++)
-            p->input[j] = value_name(k->inputs[j]);
-        p->n_output = k->n_outputs;
-        p->output = alloc(c, k->n_outputs, sizeof *p->output);
-        for (uint32_t j = 0; p->output && j < k->n_outputs; j++)
-            p->output[j] = value_name(k->outputs[j]);
-        p->name = s(k->name);
-        p->op_type = s(k->op_type);
-        p->domain = s(k->domain);
-        p->overload = s(k->overload);
-        p->doc_string = s(k->doc_string);
-        p->attribute = attrs(c, k->attrs, k->n_attrs, &p->n_attribute);
-        p->metadata_props = props(c, &k->metadata, &p->n_metadata_props);
-        set_extras(c, &p->base, &k->extras);
-        out[i] = p;
+        out[i] = node(c, k);
     }
     BASE_ASSERT(!out || i == g->n_nodes);
     return out;
 }
 
+/* A whole GraphProto (for subgraphs, built with the node that holds them). */
 static Onnx__GraphProto *graph(save_ctx *c, const ir_graph *g)
 {
     Onnx__GraphProto *p = alloc(c, 1, sizeof *p);
@@ -594,54 +651,260 @@ static Onnx__GraphProto *graph(save_ctx *c, const ir_graph *g)
     return p;
 }
 
-static Onnx__FunctionProto *function(save_ctx *c, const ir_function *f)
+static base_status too_big(save_ctx *c, size_t size)
 {
-    Onnx__FunctionProto *p = alloc(c, 1, sizeof *p);
-    if (!p) return NULL;
-    onnx__function_proto__init(p);
-    p->name = s(f->name);
-    p->domain = s(f->domain);
-    p->overload = s(f->overload);
-    p->doc_string = s(f->doc_string);
-    p->n_attribute = f->n_attribute_names;
-    p->attribute = (char **)f->attribute_names;
-    p->attribute_proto =
-        attrs(c, f->attribute_protos, f->n_attribute_protos, &p->n_attribute_proto);
-    p->opset_import = opsets(c, &f->opsets, &p->n_opset_import);
-    p->metadata_props = props(c, &f->metadata, &p->n_metadata_props);
-    if (f->body) {
-        p->input = names(c, &f->body->inputs, &p->n_input);
-        p->output = names(c, &f->body->outputs, &p->n_output);
-        p->node = nodes(c, f->body, &p->n_node);
-        p->value_info = value_infos(c, &f->body->value_info, &p->n_value_info);
-    }
-    set_extras(c, &p->base, &f->extras);
-    return p;
+    return base_diag_set(c->d, BASE_ERR_LIMIT,
+                         "the model would be %zu bytes, over protobuf's 2 GiB limit; keep "
+                         "weights in external data (--external-data FILE)",
+                         size);
 }
 
-static Onnx__ModelProto *model(save_ctx *c)
+/* ---- streaming ------------------------------------------------------------------ */
+
+/* Each put_* writes (second pass) or only measures (first pass) and returns
+ * the number of bytes. */
+
+static size_t put_bytes(save_ctx *c, const uint8_t *p, size_t n)
+{
+    if (c->out && n) c->out->append(c->out, n, p);
+    return n;
+}
+
+/* The key and length of a length-delimited field. */
+static size_t put_key(save_ctx *c, uint32_t number, size_t len)
+{
+    uint8_t buf[20];
+    size_t n = 0;
+    for (uint64_t v = (uint64_t)number << 3 | 2;; v >>= 7) {
+        buf[n++] = (uint8_t)((v & 0x7f) | (v >> 7 ? 0x80 : 0));
+        if (!(v >> 7)) break;
+    }
+    for (uint64_t v = len;; v >>= 7) {
+        buf[n++] = (uint8_t)((v & 0x7f) | (v >> 7 ? 0x80 : 0));
+        if (!(v >> 7)) break;
+    }
+    return put_bytes(c, buf, n);
+}
+
+/* A message's fields, as they appear inside its parent. */
+static size_t put_fields(save_ctx *c, const ProtobufCMessage *msg)
+{
+    if (c->failed || !msg) return 0;
+    return c->out ? protobuf_c_message_pack_to_buffer(msg, c->out)
+                  : protobuf_c_message_get_packed_size(msg);
+}
+
+/* One element of a repeated message field: key, length, message. */
+static size_t put_element(save_ctx *c, uint32_t number, const ProtobufCMessage *msg)
+{
+    if (c->failed || !msg) return 0;
+    size_t len = protobuf_c_message_get_packed_size(msg);
+    size_t n = put_key(c, number, len);
+    return n + put_fields(c, msg);
+}
+
+/* A message field written piece by piece by `fn`: its length is measured by
+ * running fn in the first pass and recorded, in visiting order, for the
+ * second pass to write before running fn again. */
+typedef size_t (*stream_fn)(save_ctx *c, const void *obj);
+
+static size_t put_streamed(save_ctx *c, uint32_t number, stream_fn fn, const void *obj)
+{
+    if (c->failed) return 0;
+    size_t len;
+    if (!c->out) {
+        size_t slot = c->n_lengths;
+        len = 0;
+        if (!record(c, (void **)&c->lengths, &c->n_lengths, &c->cap_lengths, sizeof len, &len))
+            return 0;
+        len = fn(c, obj);
+        c->lengths[slot] = len;
+        return put_key(c, number, len) + len;
+    }
+    BASE_ASSERT(c->next_length < c->n_lengths);
+    len = c->lengths[c->next_length++];
+    size_t n = put_key(c, number, len);
+    size_t written = fn(c, obj);
+    BASE_ASSERT(c->failed || written == len);
+    return n + written;
+}
+
+/* Builders of one piece each, for put_piece. */
+typedef ProtobufCMessage *(*piece_fn)(save_ctx *c, const void *obj);
+
+static ProtobufCMessage *node_piece(save_ctx *c, const void *obj)
+{
+    Onnx__NodeProto *p = node(c, obj);
+    return p ? &p->base : NULL;
+}
+
+static ProtobufCMessage *tensor_piece(save_ctx *c, const void *obj)
+{
+    Onnx__TensorProto *p = tensor(c, obj);
+    return p ? &p->base : NULL;
+}
+
+static ProtobufCMessage *sparse_piece(save_ctx *c, const void *obj)
+{
+    Onnx__SparseTensorProto *p = sparse(c, obj);
+    return p ? &p->base : NULL;
+}
+
+static ProtobufCMessage *value_info_piece(save_ctx *c, const void *obj)
+{
+    Onnx__ValueInfoProto *p = value_info(c, obj);
+    return p ? &p->base : NULL;
+}
+
+/* Builds one element in the scratch arena, writes it, releases it. */
+static size_t put_piece(save_ctx *c, uint32_t number, piece_fn fn, const void *obj)
+{
+    base_arena_pos pos = base_arena_mark(&c->a);
+    size_t n = put_element(c, number, fn(c, obj));
+    base_arena_release(&c->a, pos);
+    return n;
+}
+
+static size_t put_value_infos(save_ctx *c, uint32_t number, const ir_value_infos *l)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < l->n; i++) n += put_piece(c, number, value_info_piece, &l->items[i]);
+    return n;
+}
+
+/* GraphProto: node 1, name 2, initializer 5, doc_string 10, input 11,
+ * output 12, value_info 13, (quantization_annotation 14 is kept in extras),
+ * sparse_initializer 15, metadata_props 16, then unknown fields. */
+static size_t graph_stream(save_ctx *c, const void *obj)
+{
+    const ir_graph *g = obj;
+    size_t n = 0, i = 0;
+    for (const ir_node *k = g->first; k; k = k->next, i++) {
+        BASE_ASSERT(i < g->n_nodes && k->graph == g);
+        n += put_piece(c, 1, node_piece, k);
+    }
+    BASE_ASSERT(i == g->n_nodes);
+    Onnx__GraphProto part;
+    onnx__graph_proto__init(&part);
+    part.name = s(g->name);
+    n += put_fields(c, &part.base);
+    for (uint32_t k = 0; k < g->n_inits; k++) n += put_piece(c, 5, tensor_piece, g->inits[k]->init);
+    onnx__graph_proto__init(&part);
+    part.doc_string = s(g->doc_string);
+    n += put_fields(c, &part.base);
+    n += put_value_infos(c, 11, &g->inputs);
+    n += put_value_infos(c, 12, &g->outputs);
+    n += put_value_infos(c, 13, &g->value_info);
+    for (uint32_t k = 0; k < g->n_sparse_inits; k++)
+        n += put_piece(c, 15, sparse_piece, g->sparse_inits[k]->sparse_init);
+    base_arena_pos pos = base_arena_mark(&c->a);
+    onnx__graph_proto__init(&part);
+    part.metadata_props = props(c, &g->metadata, &part.n_metadata_props);
+    set_extras(c, &part.base, &g->extras);
+    n += put_fields(c, &part.base);
+    base_arena_release(&c->a, pos);
+    return n;
+}
+
+/* FunctionProto: name 1, input 4, output 5, attribute 6, node 7, doc_string
+ * 8, opset_import 9, domain 10, attribute_proto 11, value_info 12, overload
+ * 13, metadata_props 14, then unknown fields. */
+static size_t function_stream(save_ctx *c, const void *obj)
+{
+    const ir_function *f = obj;
+    size_t n = 0;
+    base_arena_pos pos = base_arena_mark(&c->a);
+    Onnx__FunctionProto part;
+    onnx__function_proto__init(&part);
+    part.name = s(f->name);
+    part.n_attribute = f->n_attribute_names;
+    part.attribute = (char **)f->attribute_names;
+    if (f->body) {
+        part.input = names(c, &f->body->inputs, &part.n_input);
+        part.output = names(c, &f->body->outputs, &part.n_output);
+    }
+    n += put_fields(c, &part.base);
+    base_arena_release(&c->a, pos);
+    for (const ir_node *k = f->body ? f->body->first : NULL; k; k = k->next)
+        n += put_piece(c, 7, node_piece, k);
+    onnx__function_proto__init(&part);
+    part.doc_string = s(f->doc_string);
+    part.opset_import = opsets(c, &f->opsets, &part.n_opset_import);
+    part.domain = s(f->domain);
+    part.attribute_proto =
+        attrs(c, f->attribute_protos, f->n_attribute_protos, &part.n_attribute_proto);
+    if (f->body) part.value_info = value_infos(c, &f->body->value_info, &part.n_value_info);
+    part.overload = s(f->overload);
+    part.metadata_props = props(c, &f->metadata, &part.n_metadata_props);
+    set_extras(c, &part.base, &f->extras);
+    n += put_fields(c, &part.base);
+    base_arena_release(&c->a, pos);
+    return n;
+}
+
+/* ModelProto: ir_version 1 ... doc_string 6, graph 7, opset_import 8,
+ * metadata_props 14, (training_info 20 in extras), functions 25,
+ * (configuration 26 in extras), then unknown fields. */
+static size_t model_stream(save_ctx *c)
 {
     const ir_model *m = c->m;
-    Onnx__ModelProto *p = alloc(c, 1, sizeof *p);
-    if (!p) return NULL;
-    onnx__model_proto__init(p);
-    p->has_ir_version = m->has_ir_version;
-    p->ir_version = m->ir_version;
-    p->has_model_version = m->has_model_version;
-    p->model_version = m->model_version;
-    p->producer_name = s(m->producer_name);
-    p->producer_version = s(m->producer_version);
-    p->domain = s(m->domain);
-    p->doc_string = s(m->doc_string);
-    p->opset_import = opsets(c, &m->opsets, &p->n_opset_import);
-    p->metadata_props = props(c, &m->metadata, &p->n_metadata_props);
-    p->n_functions = m->n_functions;
-    p->functions = alloc(c, m->n_functions, sizeof *p->functions);
-    for (uint32_t i = 0; p->functions && i < m->n_functions; i++)
-        p->functions[i] = function(c, &m->functions[i]);
-    p->graph = m->graph ? graph(c, m->graph) : NULL;
-    set_extras(c, &p->base, &m->extras);
-    return p;
+    size_t n = 0;
+    Onnx__ModelProto part;
+    onnx__model_proto__init(&part);
+    part.has_ir_version = m->has_ir_version;
+    part.ir_version = m->ir_version;
+    part.has_model_version = m->has_model_version;
+    part.model_version = m->model_version;
+    part.producer_name = s(m->producer_name);
+    part.producer_version = s(m->producer_version);
+    part.domain = s(m->domain);
+    part.doc_string = s(m->doc_string);
+    n += put_fields(c, &part.base);
+    if (m->graph) n += put_streamed(c, 7, graph_stream, m->graph);
+    base_arena_pos pos = base_arena_mark(&c->a);
+    onnx__model_proto__init(&part);
+    part.opset_import = opsets(c, &m->opsets, &part.n_opset_import);
+    part.metadata_props = props(c, &m->metadata, &part.n_metadata_props);
+    n += put_fields(c, &part.base);
+    base_arena_release(&c->a, pos);
+    for (uint32_t i = 0; i < m->n_functions; i++)
+        n += put_streamed(c, 25, function_stream, &m->functions[i]);
+    onnx__model_proto__init(&part);
+    set_extras(c, &part.base, &m->extras);
+    n += put_fields(c, &part.base);
+    base_arena_release(&c->a, pos);
+    return n;
+}
+
+/* Both passes: measures (and writes external data), checks the size, then
+ * writes into `out`, opened by open_out once the size is known. */
+typedef base_status (*open_fn)(save_ctx *c, size_t size, void *ctx, ProtobufCBuffer **out);
+
+static base_status stream_model(save_ctx *c, open_fn open_out, void *ctx)
+{
+    c->out = NULL;
+    size_t size = model_stream(c);
+    if (c->failed) return c->d && c->d->status ? c->d->status : BASE_ERR_NOMEM;
+    if (size > PB_MAX_MESSAGE) return too_big(c, size);
+    base_status st = open_out(c, size, ctx, &c->out);
+    if (st != BASE_OK) return st;
+    c->next_ext = c->next_length = 0;
+    size_t written = model_stream(c);
+    if (c->failed) return c->d && c->d->status ? c->d->status : BASE_ERR_NOMEM;
+    BASE_ASSERT(written == size && c->next_ext == c->n_ext && c->next_length == c->n_lengths);
+    return BASE_OK;
+}
+
+/* Releases what the saver holds (the data file's temporary, when not
+ * committed, is removed). */
+static void save_ctx_free(save_ctx *c)
+{
+    base_outfile_abort(&c->data_out);
+    if (c->ext_fd >= 0) close(c->ext_fd);
+    if (c->src_dir_fd >= 0) close(c->src_dir_fd);
+    base_arena_free(&c->a);
+    free(c->ext_offsets);
+    free(c->lengths);
 }
 
 /* ---- writing ------------------------------------------------------------------- */
@@ -660,14 +923,6 @@ static void file_append(ProtobufCBuffer *b, size_t len, const uint8_t *data)
         base_outfile_copy_from(fb->out, fb->m->src_fd, off, len);
     else
         base_outfile_write(fb->out, data, len);
-}
-
-static base_status too_big(save_ctx *c, size_t size)
-{
-    return base_diag_set(c->d, BASE_ERR_LIMIT,
-                         "the model would be %zu bytes, over protobuf's 2 GiB limit; keep "
-                         "weights in external data (--external-data FILE)",
-                         size);
 }
 
 /* True when rel is a plain relative path that stays inside its folder. */
@@ -762,6 +1017,23 @@ static base_status plan_data_file(save_ctx *c, const char *path, const base_outf
     return BASE_OK;
 }
 
+typedef struct file_open {
+    base_outfile *out; /* prepared */
+    file_buffer fb;
+} file_open;
+
+static base_status open_file(save_ctx *c, size_t size, void *ctx, ProtobufCBuffer **out)
+{
+    (void)size;
+    file_open *f = ctx;
+    base_status st = base_outfile_create(f->out, c->d);
+    if (st != BASE_OK) return st;
+    f->out->no_sync = c->no_sync;
+    f->fb = (file_buffer){{file_append}, f->out, c->m};
+    *out = &f->fb.base;
+    return BASE_OK;
+}
+
 base_status pb_save_file(ir_model *m, const char *path, const pb_save_options *o, base_diag *d)
 {
     save_ctx c = {0};
@@ -783,21 +1055,9 @@ base_status pb_save_file(ir_model *m, const char *path, const pb_save_options *o
     if (st != BASE_OK) goto fail;
     c.data_location = location;
 
-    Onnx__ModelProto *p = model(&c);
-    if (c.failed || !p) {
-        st = d && d->status ? d->status : BASE_ERR_NOMEM;
-        goto fail;
-    }
-    size_t size = protobuf_c_message_get_packed_size(&p->base);
-    if (size > PB_MAX_MESSAGE) {
-        st = too_big(&c, size);
-        goto fail;
-    }
-    st = base_outfile_create(&out, d);
+    file_open f = {&out, {{NULL}, NULL, NULL}};
+    st = stream_model(&c, open_file, &f);
     if (st != BASE_OK) goto fail;
-    out.no_sync = c.no_sync;
-    file_buffer fb = {{file_append}, &out, m};
-    protobuf_c_message_pack_to_buffer(&p->base, &fb.base);
     /* Both temporaries complete before either is renamed. */
     if (c.data_open) {
         c.data_open = false;
@@ -806,10 +1066,7 @@ base_status pb_save_file(ir_model *m, const char *path, const pb_save_options *o
         st = base_outfile_commit(&out, d);
     }
     if (st != BASE_OK) goto fail;
-    base_outfile_abort(&c.data_out);
-    if (c.ext_fd >= 0) close(c.ext_fd);
-    if (c.src_dir_fd >= 0) close(c.src_dir_fd);
-    base_arena_free(&c.a);
+    save_ctx_free(&c);
     free(location);
     return BASE_OK;
 fail:
@@ -818,11 +1075,34 @@ fail:
         base_diag_prefix(d, path);
     base_outfile_abort(&c.data_out);
     base_outfile_abort(&out);
-    if (c.ext_fd >= 0) close(c.ext_fd);
-    if (c.src_dir_fd >= 0) close(c.src_dir_fd);
-    base_arena_free(&c.a);
+    save_ctx_free(&c);
     free(location);
     return st;
+}
+
+/* Packs into one block of the size measured by the first pass. */
+typedef struct memory_buffer {
+    ProtobufCBuffer base;
+    uint8_t *data;
+    size_t len, cap;
+} memory_buffer;
+
+static void memory_append(ProtobufCBuffer *b, size_t len, const uint8_t *data)
+{
+    memory_buffer *mb = (memory_buffer *)b;
+    BASE_ASSERT(len <= mb->cap - mb->len);
+    if (len) memcpy(mb->data + mb->len, data, len);
+    mb->len += len;
+}
+
+static base_status open_memory(save_ctx *c, size_t size, void *ctx, ProtobufCBuffer **out)
+{
+    memory_buffer *mb = ctx;
+    mb->data = malloc(size ? size : 1);
+    if (!mb->data) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
+    mb->cap = size;
+    *out = &mb->base;
+    return BASE_OK;
 }
 
 base_status pb_save_memory(ir_model *m, uint8_t **data, size_t *size, base_diag *d)
@@ -833,26 +1113,19 @@ base_status pb_save_memory(ir_model *m, uint8_t **data, size_t *size, base_diag 
     c.m = m;
     c.d = d;
     c.mode = PB_EXTERNAL_INTERNAL;
+    c.src_dir_fd = c.ext_fd = -1;
+    base_outfile_init(&c.data_out);
     base_arena_init(&c.a);
-    Onnx__ModelProto *p = model(&c);
-    base_status st = BASE_OK;
-    if (c.failed || !p) {
-        st = d && d->status ? d->status : BASE_ERR_NOMEM;
-    } else {
-        size_t n = protobuf_c_message_get_packed_size(&p->base);
-        if (n > PB_MAX_MESSAGE) {
-            st = too_big(&c, n);
-        } else {
-            *data = malloc(n ? n : 1);
-            if (!*data) {
-                st = base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
-            } else {
-                *size = protobuf_c_message_pack(&p->base, *data);
-            }
-        }
+    memory_buffer mb = {{memory_append}, NULL, 0, 0};
+    base_status st = stream_model(&c, open_memory, &mb);
+    save_ctx_free(&c);
+    if (st != BASE_OK) {
+        free(mb.data);
+        return st;
     }
-    base_arena_free(&c.a);
-    return st;
+    *data = mb.data;
+    *size = mb.len;
+    return BASE_OK;
 }
 
 /* ---- value files ----------------------------------------------------------------- */
@@ -918,8 +1191,9 @@ static ProtobufCMessage *value_msg(save_ctx *c, const pb_value *v)
         p->has_key_type = true;
         p->key_type = v->key_type;
         if (v->keys && v->key_type == IR_DTYPE_STRING) {
-            p->n_string_keys = v->keys->n_string_data;
-            p->string_keys = bytes_list(c, v->keys->n_string_data, v->keys->string_data);
+            const ir_tensor_aux *x = ir_tensor_aux_of(v->keys);
+            p->n_string_keys = x->n_string_data;
+            p->string_keys = bytes_list(c, x->n_string_data, x->string_data);
         } else if (v->keys) {
             ir_bytes b;
             base_status st = ir_tensor_bytes(c->m, v->keys, &b, c->d);

@@ -156,3 +156,35 @@ base_status pb_prescan_message(const ProtobufCMessageDescriptor *desc, const uin
     size_t n;
     return prescan(desc, data, size, PB_MAX_DEPTH, SIZE_MAX, &n, label, d);
 }
+
+bool pb_next_field(const uint8_t *p, size_t n, size_t *i, pb_wire_field *f, bool *bad)
+{
+    uint64_t key, v;
+    if (*i >= n) return false;
+    if (!pb_read_varint(p, n, i, &key)) goto bad;
+    f->number = key >> 3;
+    f->wire_type = (uint8_t)(key & 7);
+    f->body = (pb_span){NULL, 0};
+    switch (key & 7) {
+    case 0:
+        if (!pb_read_varint(p, n, i, &v)) goto bad;
+        return true;
+    case 1:
+    case 5: {
+        size_t w = (key & 7) == 1 ? 8 : 4;
+        if (n - *i < w) goto bad;
+        *i += w;
+        return true;
+    }
+    case 2:
+        if (!pb_read_varint(p, n, i, &v) || v > n - *i) goto bad;
+        f->body = (pb_span){p + *i, (size_t)v};
+        *i += (size_t)v;
+        return true;
+    default:
+        goto bad;
+    }
+bad:
+    *bad = true;
+    return false;
+}

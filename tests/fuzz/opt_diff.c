@@ -332,7 +332,7 @@ static void attr_ints(gen *G, ir_node *n, const char *name, const int64_t *v, si
 {
     ir_attr *a = new_attr(G, n, name, IR_ATTR_INTS);
     if (!a) return;
-    a->n_ints = count;
+    a->n_ints = (uint32_t)count;
     a->ints = ir_alloc(G->m, count * sizeof *v + 1);
     if (!a->ints) return gen_fail(G, "out of memory");
     if (count) memcpy(a->ints, v, count * sizeof *v);
@@ -342,7 +342,7 @@ static void attr_floats(gen *G, ir_node *n, const char *name, const float *v, si
 {
     ir_attr *a = new_attr(G, n, name, IR_ATTR_FLOATS);
     if (!a) return;
-    a->n_floats = count;
+    a->n_floats = (uint32_t)count;
     a->floats = ir_alloc(G->m, count * sizeof *v + 1);
     if (!a->floats) return gen_fail(G, "out of memory");
     if (count) memcpy(a->floats, v, count * sizeof *v);
@@ -451,26 +451,28 @@ static op_tensor *t_scalar_i64(gen *G, int64_t v)
 static void to_typed_field(gen *G, ir_tensor *it, const op_tensor *t)
 {
     size_t n = (size_t)t->numel;
+    ir_tensor_aux *ax = ir_tensor_aux_mut(G->m, it);
+    if (!ax) return;
     switch (t->dtype) {
     case IR_DTYPE_FLOAT: {
         float *p = ir_alloc(G->m, n * sizeof *p + 1);
         if (!p) return;
         memcpy(p, t->data, n * sizeof *p);
-        it->float_data = p, it->n_float_data = n;
+        ax->float_data = p, ax->n_float_data = n;
         break;
     }
     case IR_DTYPE_DOUBLE: {
         double *p = ir_alloc(G->m, n * sizeof *p + 1);
         if (!p) return;
         memcpy(p, t->data, n * sizeof *p);
-        it->double_data = p, it->n_double_data = n;
+        ax->double_data = p, ax->n_double_data = n;
         break;
     }
     case IR_DTYPE_INT64: {
         int64_t *p = ir_alloc(G->m, n * sizeof *p + 1);
         if (!p) return;
         memcpy(p, t->data, n * sizeof *p);
-        it->int64_data = p, it->n_int64_data = n;
+        ax->int64_data = p, ax->n_int64_data = n;
         break;
     }
     case IR_DTYPE_FLOAT16:
@@ -487,7 +489,7 @@ static void to_typed_field(gen *G, ir_tensor *it, const op_tensor *t)
             else
                 p[i] = ((const uint16_t *)t->data)[i];
         }
-        it->int32_data = p, it->n_int32_data = n;
+        ax->int32_data = p, ax->n_int32_data = n;
         break;
     }
     default:

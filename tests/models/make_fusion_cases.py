@@ -106,6 +106,15 @@ save('bn_training_outputs_used.onnx',
                        ['y', 'rm', 'rv'], training_mode=1)],
      [w] + bn_params(6), [vi('x', [1, 4, 8, 8])], [vi('y', [1, 6, 8, 8]), vi('rm', [6])])
 
+# BN of opset 13 with its training outputs present but unused: before opset 14
+# their presence selects training mode, so Y uses the batch statistics
+w = t('w', rng.normal(0, 0.5, (6, 4, 3, 3)).astype(np.float32))
+save('bn_op13_training_outputs_unused.onnx',
+     [helper.make_node('Conv', ['x', 'w'], ['c'], pads=[1, 1, 1, 1]),
+      helper.make_node('BatchNormalization', ['c', 'bn_s', 'bn_b', 'bn_m', 'bn_v'],
+                       ['y', 'rm', 'rv', 'sm', 'sv'], momentum=0.9)],
+     [w] + bn_params(6), [vi('x', [2, 4, 8, 8])], [vi('y', [2, 6, 8, 8])], opset=13)
+
 # Conv output read inside an If body
 then_g = helper.make_graph([helper.make_node('Relu', ['c'], ['t'])], 'then', [], [vi('t', None)])
 else_g = helper.make_graph([helper.make_node('Neg', ['c'], ['e'])], 'else', [], [vi('e', None)])

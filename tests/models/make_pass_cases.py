@@ -252,5 +252,33 @@ then_g = helper.make_graph([helper.make_node('Relu', ['x'], ['t1'])], 'then', []
 else_g = helper.make_graph([helper.make_node('Neg', ['x'], ['e1'])], 'else', [], [vi('e1', [2, 3, 4])])
 save('if_data_dependent.onnx', [helper.make_node('If', ['cond'], ['y'], then_branch=then_g, else_branch=else_g)],
      [], [X, C], [vi('y', [2, 3, 4])], 'If', 1)
+
+# Findings of the differential fuzzer (tests/fuzz/opt_diff.c):
+# Squeeze(Unsqueeze(x)) writing a graph output with x a graph input: neither
+# can go (x cannot take the output's name); removing only the Squeeze would
+# leave the output unsqueezed
+save('unsqueeze_squeeze_graph_output.onnx',
+     [helper.make_node('Unsqueeze', ['x', 'axes'], ['u']),
+      helper.make_node('Squeeze', ['u', 'axes'], ['y'])],
+     [ax('axes', [0, 2])], [vi('x', [3])], [vi('y', [3])], 'Squeeze', 1, opset=13)
+# a constant-condition If whose taken branch lists one value as two outputs
+then_g = helper.make_graph([helper.make_node('Relu', ['x'], ['r'])], 'then', [],
+                           [vi('r', [3]), vi('r', [3])])
+else_g = helper.make_graph([helper.make_node('Neg', ['x'], ['n'])], 'else', [],
+                           [vi('n', [3]), vi('n', [3])])
+save('if_inline_output_twice.onnx',
+     [helper.make_node('If', ['cond'], ['a', 'b'], name='if', then_branch=then_g,
+                       else_branch=else_g)],
+     [nh.from_array(np.array(True), 'cond')], [vi('x', [3])], [vi('a', [3]), vi('b', [3])],
+     'If', 0, opset=13)
+# MatMul + Add whose other operand is computed between the two: the Gemm
+# must go where the Add was
+save('matmul_add_bias_computed_later.onnx',
+     [helper.make_node('MatMul', ['x', 'w'], ['m'], name='mm'),
+      helper.make_node('Relu', ['b'], ['c'], name='relu'),
+      helper.make_node('Add', ['c', 'm'], ['y'], name='add')],
+     [nh.from_array(np.arange(6, dtype=np.float32).reshape(2, 3) / 7, 'w')],
+     [vi('x', [4, 2]), vi('b', [3])], [vi('y', [4, 3])], 'MatMul', 0, opset=13)
+
 open(os.path.join(out, 'cases.txt'), 'w').write('\n'.join(cases) + '\n')
 print('ok', len(cases))

@@ -21,6 +21,15 @@ check "command installed" '[ -x "$work/prefix/bin/onnxfold" ]'
 check "pkg-config file installed" '[ -f "$libdir/pkgconfig/onnxfold.pc" ]'
 check "installed command runs" '"$work/prefix/bin/onnxfold" --version | grep -q "^onnxfold "'
 
+# The shared library exports exactly the functions the header declares
+# (ONNXFOLD_API): no internals, none of protobuf-c's generated onnx__* names.
+header="$work/prefix/include/onnxfold.h"
+grep -o 'ONNXFOLD_API [^(]*(' "$header" | grep -o 'onnxfold_[a-z0-9_]*($' | tr -d '(' | sort >"$work/api.txt"
+nm -D --defined-only "$libdir/libonnxfold.so" | awk '{ print $NF }' | sort >"$work/exported.txt"
+check "the header declares the API ($(wc -l <"$work/api.txt") functions)" '[ -s "$work/api.txt" ]'
+check "libonnxfold.so exports exactly the header's functions" \
+    'diff "$work/api.txt" "$work/exported.txt" >"$work/exports.diff" || { head -20 "$work/exports.diff"; false; }'
+
 cat >"$work/use.c" <<'C'
 #include <onnxfold.h>
 #include <stdio.h>

@@ -49,6 +49,7 @@ case_ conv_output_two_readers.onnx kept
 case_ conv_output_read_in_subgraph.onnx kept
 case_ bn_training_mode.onnx kept
 case_ bn_training_outputs_used.onnx kept
+case_ bn_op13_training_outputs_unused.onnx kept
 case_ bn_var_eps_not_positive.onnx kept
 case_ bn_params_not_constant.onnx kept
 case_ conv_bias_not_constant.onnx kept

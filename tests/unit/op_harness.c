@@ -93,7 +93,7 @@ void oh_attr_string(ir_node *n, const char *name, const char *v)
 void oh_attr_ints(ir_node *n, const char *name, const int64_t *v, size_t count)
 {
     ir_attr *a = new_attr(n, name, IR_ATTR_INTS);
-    a->n_ints = count;
+    a->n_ints = (uint32_t)count;
     a->ints = ir_alloc(n->graph->model, count * sizeof *v + 1);
     memcpy(a->ints, v, count * sizeof *v);
 }
@@ -101,7 +101,7 @@ void oh_attr_ints(ir_node *n, const char *name, const int64_t *v, size_t count)
 void oh_attr_floats(ir_node *n, const char *name, const float *v, size_t count)
 {
     ir_attr *a = new_attr(n, name, IR_ATTR_FLOATS);
-    a->n_floats = count;
+    a->n_floats = (uint32_t)count;
     a->floats = ir_alloc(n->graph->model, count * sizeof *v + 1);
     memcpy(a->floats, v, count * sizeof *v);
 }

@@ -66,6 +66,126 @@ static void arena_fault_injection(void **state)
     base_arena_free(&a);
 }
 
+/* Strings are packed from the other end of the chunk: they need no
+ * alignment and leave aligned allocations aligned. */
+static void arena_packs_bytes(void **state)
+{
+    (void)state;
+    base_arena a;
+    base_arena_init(&a);
+    char *strs[5000];
+    for (int i = 0; i < 5000; i++) {
+        strs[i] = base_arena_strdup(&a, i % 2 ? "ab" : "abcdefg");
+        void *p = base_arena_alloc(&a, 24);
+        assert_int_equal((uintptr_t)p % 16, 0);
+        memset(p, 0xab, 24); /* must not touch the strings */
+    }
+    for (int i = 0; i < 5000; i++) assert_string_equal(strs[i], i % 2 ? "ab" : "abcdefg");
+    /* 5000 x (8 + 3 string bytes + 32 aligned) fits in far less than 5000 x 64. */
+    assert_true(a.mapped < (size_t)5000 * 64);
+    uint8_t *b = base_arena_alloc_bytes(&a, BASE_ARENA_BIG + 1); /* a chunk of its own */
+    assert_non_null(b);
+    b[BASE_ARENA_BIG] = 1;
+    assert_non_null(base_arena_alloc_bytes(&a, 0));
+    base_arena_free(&a);
+}
+
+/* Scratch use: everything allocated after a mark goes at the release, what
+ * came before stays, marks nest, and a loop of mark/alloc/release does not
+ * grow the arena. */
+static void arena_mark_and_release(void **state)
+{
+    (void)state;
+    base_arena a;
+    base_arena_init(&a);
+    base_arena_pos empty = base_arena_mark(&a);
+    char *keep = base_arena_strdup(&a, "kept");
+    int *keep2 = base_arena_calloc(&a, 4, sizeof(int));
+    keep2[3] = 42;
+    base_arena_pos outer = base_arena_mark(&a);
+    size_t used = a.used;
+    for (int round = 0; round < 100; round++) {
+        for (int i = 0; i < 200; i++) {
+            assert_non_null(base_arena_alloc(&a, 1000)); /* several shared chunks */
+            assert_non_null(base_arena_strdup(&a, "scratch"));
+        }
+        base_arena_pos inner = base_arena_mark(&a);
+        uint8_t *big = base_arena_alloc(&a, BASE_ARENA_BIG * 2);
+        assert_non_null(big);
+        big[BASE_ARENA_BIG * 2 - 1] = 1;
+        base_arena_release(&a, inner); /* the big chunk goes */
+        base_arena_release(&a, outer);
+        assert_int_equal(a.used, used);
+    }
+    size_t mapped = a.mapped;
+    for (int round = 0; round < 10; round++) {
+        for (int i = 0; i < 200; i++) assert_non_null(base_arena_alloc(&a, 1000));
+        base_arena_release(&a, outer);
+    }
+    assert_int_equal(a.mapped, mapped); /* the spare chunk is reused */
+    assert_string_equal(keep, "kept");
+    assert_int_equal(keep2[3], 42);
+    assert_non_null(base_arena_strdup(&a, "after")); /* still usable */
+    base_arena_release(&a, empty);
+    assert_int_equal(a.used, 0);
+    assert_non_null(base_arena_alloc(&a, 64));
+    base_arena_free(&a);
+    assert_int_equal(a.mapped, 0);
+}
+
+typedef struct named {
+    int n;
+    const char *name;
+} named;
+
+static void keyset_indexes_objects_by_their_key(void **state)
+{
+    (void)state;
+    static named items[3000];
+    static char names[3000][16];
+    base_keyset s;
+    base_keyset_init(&s, offsetof(named, name));
+    assert_int_equal(base_keyset_reserve(&s, 1000), BASE_OK);
+    size_t cap = s.cap;
+    for (int i = 0; i < 1000; i++) {
+        snprintf(names[i], sizeof names[i], "v%d", i);
+        items[i] = (named){i, names[i]};
+        assert_int_equal(base_keyset_put(&s, &items[i]), BASE_OK);
+    }
+    assert_int_equal(s.cap, cap); /* reserved: no rehash */
+    for (int i = 1000; i < 3000; i++) {
+        snprintf(names[i], sizeof names[i], "v%d", i);
+        items[i] = (named){i, names[i]};
+        assert_int_equal(base_keyset_put(&s, &items[i]), BASE_OK);
+    }
+    assert_int_equal(s.count, 3000);
+    for (int i = 0; i < 3000; i++) assert_ptr_equal(base_keyset_get(&s, names[i]), &items[i]);
+    assert_null(base_keyset_get(&s, "v3000"));
+    for (int i = 0; i < 3000; i += 3) assert_ptr_equal(base_keyset_remove(&s, names[i]), &items[i]);
+    assert_null(base_keyset_remove(&s, names[0]));
+    size_t seen = 0;
+    for (size_t i = 0; i < s.cap; i++) seen += base_keyset_slot(&s, i) != NULL;
+    assert_int_equal(seen, s.count);
+    /* Churn through tombstones without growing without bound. */
+    for (int k = 0; k < 20; k++)
+        for (int i = 0; i < 3000; i += 3) {
+            assert_int_equal(base_keyset_put(&s, &items[i]), BASE_OK);
+            assert_non_null(base_keyset_remove(&s, names[i]));
+        }
+    assert_true(s.cap <= 8192);
+    named other = {-1, "v1"};
+    assert_int_equal(base_keyset_put(&s, &other), BASE_OK); /* replaces the equal key */
+    assert_ptr_equal(base_keyset_get(&s, "v1"), &other);
+    base_keyset_free(&s);
+
+    base_keyset strings; /* entries that are their own key: an intern table */
+    base_keyset_init(&strings, BASE_KEYSET_SELF);
+    assert_int_equal(base_keyset_put(&strings, names[5]), BASE_OK);
+    char copy[16] = "v5";
+    assert_ptr_equal(base_keyset_get(&strings, copy), names[5]);
+    base_keyset_free(&strings);
+}
+
 static void strmap_put_get_remove(void **state)
 {
     (void)state;
@@ -627,6 +747,9 @@ int main(void)
         cmocka_unit_test(diag_keeps_first_error),
         cmocka_unit_test(sha256_known_vectors),
         cmocka_unit_test(json_reads_and_refuses),
+        cmocka_unit_test(arena_packs_bytes),
+        cmocka_unit_test(arena_mark_and_release),
+        cmocka_unit_test(keyset_indexes_objects_by_their_key),
     };
     return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }

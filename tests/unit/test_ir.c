@@ -264,10 +264,11 @@ static ir_attr *tensor_attrs(ir_model *m, const char *where, ir_graph *g, uint32
     }
     snprintf(buf, sizeof buf, "%s/sparse", where);
     a[0].sparse_tensor = named_sparse(m, buf);
-    a[0].n_sparse_tensors = 1;
-    a[0].sparse_tensors = ir_alloc(m, sizeof *a[0].sparse_tensors);
+    ir_attr_aux *x = ir_attr_aux_mut(m, &a[0]);
+    x->n_sparse_tensors = 1;
+    x->sparse_tensors = ir_alloc(m, sizeof *x->sparse_tensors);
     snprintf(buf, sizeof buf, "%s/sparses0", where);
-    a[0].sparse_tensors[0] = named_sparse(m, buf);
+    x->sparse_tensors[0] = named_sparse(m, buf);
     a[1].g = g;
     *n = g ? 2 : 1;
     return a;
@@ -566,6 +567,87 @@ static void assert_catches_a_bad_slot(void **state)
 #endif
 }
 
+/* Op types and domains are interned: one copy per model. */
+static void strings_are_interned(void **state)
+{
+    fixture *f = *state;
+    char op[] = "Relu";
+    ir_node *n = ir_node_new(f->g, op, "ai.onnx.ml", 0, 0);
+    assert_ptr_equal(n->op_type, f->relu->op_type);
+    assert_ptr_not_equal(n->op_type, op);
+    assert_ptr_equal(ir_intern(f->m, "ai.onnx.ml"), n->domain);
+    assert_null(ir_intern(f->m, NULL));
+}
+
+/* Use lists grow through ir_array_grow: a block given up by one value's
+ * list is reused by the next list of that size instead of being lost. */
+static void grown_arrays_reuse_blocks(void **state)
+{
+    fixture *f = *state;
+    ir_value *a = ir_graph_define(f->g, "a"), *b = ir_graph_define(f->g, "b");
+    ir_node *readers[8];
+    for (int i = 0; i < 8; i++) {
+        readers[i] = ir_node_new(f->g, "Identity", NULL, 1, 0);
+        ir_node_append(f->g, readers[i]);
+        assert_int_equal(ir_node_set_input(readers[i], 0, a), BASE_OK);
+    }
+    assert_int_equal(a->n_uses, 8);
+    assert_int_equal(a->cap_uses, 8);
+    /* a's list went through blocks of 1, 2 and 4 uses; b's list takes them. */
+    size_t used = f->m->arena.used;
+    for (int i = 0; i < 4; i++) assert_int_equal(ir_node_set_input(readers[i], 0, b), BASE_OK);
+    assert_int_equal(b->n_uses, 4);
+    assert_int_equal(f->m->arena.used, used);
+    for (int i = 0; i < 4; i++) assert_ptr_equal(b->uses[i].node, readers[i]);
+    assert_int_equal(a->n_uses, 4);
+    for (uint32_t i = 0; i < a->n_uses; i++) assert_ptr_equal(a->uses[i].node->inputs[0], a);
+    /* Direct use: elements survive growth, the old block is recycled. */
+    uint32_t cap = 0;
+    int64_t *v = ir_array_grow(f->m, NULL, 0, &cap, sizeof *v, 3);
+    assert_non_null(v);
+    assert_int_equal(cap, 4);
+    v[0] = 7, v[2] = 9;
+    int64_t *w = ir_array_grow(f->m, v, 3, &cap, sizeof *w, 5);
+    assert_int_equal(cap, 8);
+    assert_true(w[0] == 7 && w[2] == 9);
+    uint32_t cap2 = 0;
+    assert_ptr_equal(ir_array_grow(f->m, NULL, 0, &cap2, sizeof *w, 4), v); /* v's block */
+    assert_ptr_equal(ir_array_grow(f->m, w, 5, &cap, sizeof *w, 8), w);     /* fits */
+}
+
+/* Passes get scratch memory on the model: everything allocated after a mark
+ * goes at the release; the IR is untouched. */
+static void model_scratch_arena(void **state)
+{
+    fixture *f = *state;
+    base_arena_pos pos = base_arena_mark(&f->m->scratch);
+    for (int i = 0; i < 1000; i++) {
+        double *tmp = base_arena_alloc(&f->m->scratch, 4096);
+        assert_non_null(tmp);
+        tmp[511] = i;
+    }
+    assert_true(f->m->scratch.used >= 1000 * 4096);
+    base_arena_release(&f->m->scratch, pos);
+    assert_int_equal(f->m->scratch.used, 0);
+    assert_int_equal(ir_verify(f->m, NULL), BASE_OK);
+}
+
+/* The model-wide name set is built on first need and still covers names
+ * that have left every index, so a fresh name never reuses one. */
+static void fresh_names_skip_removed_ones(void **state)
+{
+    fixture *f = *state;
+    assert_false(f->m->all_names_built);
+    assert_int_equal(ir_node_set_input(f->add, 1, f->x), BASE_OK);
+    assert_int_equal(ir_graph_remove_initializer(f->g, f->w, NULL), BASE_OK);
+    assert_true(f->m->all_names_built);
+    assert_null(ir_graph_lookup(f->g, "W"));
+    ir_value *v = ir_value_new(f->g, "W");
+    assert_string_not_equal(v->name, "W");
+    assert_int_equal(ir_value_rename(f->y, "Y2", NULL), BASE_OK);
+    assert_string_not_equal(ir_value_new(f->g, "Y")->name, "Y");
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -596,6 +678,10 @@ int main(void)
         T(rename_resolves_a_duplicate),
         T(assert_catches_a_bad_slot),
         cmocka_unit_test(every_tensor_is_visited),
+        T(strings_are_interned),
+        T(grown_arrays_reuse_blocks),
+        T(model_scratch_arena),
+        T(fresh_names_skip_removed_ones),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -111,7 +111,7 @@ static void attr_strings(ir_node *n, const char *name, const char *const *v, siz
     at->strings = ir_alloc(m, count * sizeof *at->strings + 1);
     for (size_t i = 0; i < count; i++)
         at->strings[i] = (ir_bytes){strlen(v[i]), (const uint8_t *)ir_strdup(m, v[i])};
-    at->n_strings = count;
+    at->n_strings = (uint32_t)count;
 }
 
 /* ---- signal -----------------------------------------------------------------------------------

@@ -103,7 +103,7 @@ static void sizes(void **state)
     assert_int_equal(bytes, 4);
     h = tensor(IR_DTYPE_INT4, 1, huge4);
     h.is_external = true;
-    h.ext.length = 0;
+    ir_tensor_aux_mut(m, &h)->ext.length = 0;
     expect_invalid(&h, "external data holds 0 bytes but dims and type need 2305843009213693952");
     ir_tensor s = tensor(IR_DTYPE_FLOAT, 0, NULL);
     int64_t n;
@@ -126,15 +126,15 @@ static void validation_failures(void **state)
     ir_tensor short_raw = raw(IR_DTYPE_FLOAT, 1, d4, f, 12);
     expect_invalid(&short_raw, "raw_data has 12 bytes but dims and type need 16");
     ir_tensor typed = tensor(IR_DTYPE_FLOAT, 1, d4);
-    typed.n_float_data = 3;
-    typed.float_data = f;
+    ir_tensor_aux_mut(m, &typed)->n_float_data = 3;
+    ir_tensor_aux_mut(m, &typed)->float_data = f;
     expect_invalid(&typed, "float_data has 3 entries but dims and type need 4");
-    typed.n_float_data = 4;
+    ir_tensor_aux_mut(m, &typed)->n_float_data = 4;
     assert_int_equal(ir_tensor_validate(m, &typed, NULL), BASE_OK);
     ir_tensor wrong = tensor(IR_DTYPE_FLOAT, 1, d4);
     int64_t i64[4] = {0};
-    wrong.n_int64_data = 4;
-    wrong.int64_data = i64;
+    ir_tensor_aux_mut(m, &wrong)->n_int64_data = 4;
+    ir_tensor_aux_mut(m, &wrong)->int64_data = i64;
     expect_invalid(&wrong, "int64_data given for a float tensor");
     ir_tensor none = tensor(IR_DTYPE_FLOAT, 1, d4);
     expect_invalid(&none, "has 0 entries but dims and type need 4");
@@ -149,21 +149,21 @@ static void validation_failures(void **state)
     ir_tensor undefined = raw(0, 1, d4, f, 16);
     expect_invalid(&undefined, "unknown data type 0");
     ir_tensor both = raw(IR_DTYPE_FLOAT, 1, d4, f, 16);
-    both.n_float_data = 4;
-    both.float_data = f;
+    ir_tensor_aux_mut(m, &both)->n_float_data = 4;
+    ir_tensor_aux_mut(m, &both)->float_data = f;
     expect_invalid(&both, "both raw_data and float_data");
     ir_tensor ext = tensor(IR_DTYPE_FLOAT, 1, d4);
     ext.is_external = true;
-    ext.ext.length = 8;
+    ir_tensor_aux_mut(m, &ext)->ext.length = 8;
     expect_invalid(&ext, "external data holds 8 bytes but dims and type need 16");
     /* Strings: one entry per element, never raw. */
     ir_bytes strs[2] = {{1, (const uint8_t *)"a"}, {2, (const uint8_t *)"bc"}};
     int64_t d2[] = {2};
     ir_tensor s = tensor(IR_DTYPE_STRING, 1, d2);
-    s.n_string_data = 2;
-    s.string_data = strs;
+    ir_tensor_aux_mut(m, &s)->n_string_data = 2;
+    ir_tensor_aux_mut(m, &s)->string_data = strs;
     assert_int_equal(ir_tensor_validate(m, &s, NULL), BASE_OK);
-    s.n_string_data = 1;
+    ir_tensor_aux_mut(m, &s)->n_string_data = 1;
     expect_invalid(&s, "string_data has 1 entries");
 }
 
@@ -363,58 +363,71 @@ static void reads_from_typed_fields(void **state)
     int64_t d2[] = {2}, d3[] = {3};
     int32_t halfs[2] = {0x3c00, 0xc000};
     ir_tensor th = tensor(IR_DTYPE_FLOAT16, 1, d2);
-    th.n_int32_data = 2;
-    th.int32_data = halfs;
+    ir_tensor_aux_mut(m, &th)->n_int32_data = 2;
+    ir_tensor_aux_mut(m, &th)->int32_data = halfs;
     assert_int_equal(ir_tensor_validate(m, &th, NULL), BASE_OK);
     assert_true(f64(&th, 0) == 1.0 && f64(&th, 1) == -2.0);
     ir_bytes bytes;
     assert_int_equal(ir_tensor_bytes(m, &th, &bytes, NULL), BASE_OK);
     assert_int_equal(bytes.len, 4);
     assert_memory_equal(bytes.data, "\x00\x3c\x00\xc0", 4);
+    /* Converted once: later calls return the same bytes, allocating nothing. */
+    size_t used = m->data_arena.used;
+    ir_bytes again;
+    for (int k = 0; k < 100; k++) {
+        assert_int_equal(ir_tensor_bytes(m, &th, &again, NULL), BASE_OK);
+        assert_ptr_equal(again.data, bytes.data);
+    }
+    assert_int_equal(m->data_arena.used, used);
+    /* A tensor with neither raw data nor its typed field has no bytes. */
+    ir_tensor empty = tensor(IR_DTYPE_FLOAT16, 1, d2);
+    base_diag d = {0};
+    assert_int_equal(ir_tensor_bytes(m, &empty, &again, &d), BASE_ERR_INVALID);
+    assert_non_null(strstr(d.msg, "no payload of the 4 bytes"));
     int32_t small[2] = {-5, 100};
     ir_tensor t8 = tensor(IR_DTYPE_INT8, 1, d2);
-    t8.n_int32_data = 2;
-    t8.int32_data = small;
+    ir_tensor_aux_mut(m, &t8)->n_int32_data = 2;
+    ir_tensor_aux_mut(m, &t8)->int32_data = small;
     assert_int_equal(i64(&t8, 0), -5);
     /* int4 in int32_data: one packed byte per entry, ceil(3/2) = 2 entries. */
     int32_t packed[2] = {0x8f, 0x07};
     ir_tensor ti4 = tensor(IR_DTYPE_INT4, 1, d3);
-    ti4.n_int32_data = 2;
-    ti4.int32_data = packed;
+    ir_tensor_aux_mut(m, &ti4)->n_int32_data = 2;
+    ir_tensor_aux_mut(m, &ti4)->int32_data = packed;
     assert_int_equal(ir_tensor_validate(m, &ti4, NULL), BASE_OK);
     assert_int_equal(i64(&ti4, 1), -8);
     assert_int_equal(i64(&ti4, 2), 7);
     uint64_t u[2] = {4000000000u, 1};
     ir_tensor tu32 = tensor(IR_DTYPE_UINT32, 1, d2);
-    tu32.n_uint64_data = 2;
-    tu32.uint64_data = u;
+    ir_tensor_aux_mut(m, &tu32)->n_uint64_data = 2;
+    ir_tensor_aux_mut(m, &tu32)->uint64_data = u;
     assert_int_equal(i64(&tu32, 0), 4000000000);
     ir_tensor tu64 = tensor(IR_DTYPE_UINT64, 1, d2);
-    tu64.n_uint64_data = 2;
-    tu64.uint64_data = u;
+    ir_tensor_aux_mut(m, &tu64)->n_uint64_data = 2;
+    ir_tensor_aux_mut(m, &tu64)->uint64_data = u;
     assert_int_equal(i64(&tu64, 1), 1);
     int64_t l[2] = {-9, 9};
     ir_tensor t64 = tensor(IR_DTYPE_INT64, 1, d2);
-    t64.n_int64_data = 2;
-    t64.int64_data = l;
+    ir_tensor_aux_mut(m, &t64)->n_int64_data = 2;
+    ir_tensor_aux_mut(m, &t64)->int64_data = l;
     assert_int_equal(i64(&t64, 0), -9);
     double dv[2] = {0.5, 2.5};
     ir_tensor td = tensor(IR_DTYPE_DOUBLE, 1, d2);
-    td.n_double_data = 2;
-    td.double_data = dv;
+    ir_tensor_aux_mut(m, &td)->n_double_data = 2;
+    ir_tensor_aux_mut(m, &td)->double_data = dv;
     assert_true(f64(&td, 1) == 2.5);
     float cf[4] = {1, 2, 3, 4};
     ir_tensor tc = tensor(IR_DTYPE_COMPLEX64, 1, d2);
-    tc.n_float_data = 4;
-    tc.float_data = cf;
+    ir_tensor_aux_mut(m, &tc)->n_float_data = 4;
+    ir_tensor_aux_mut(m, &tc)->float_data = cf;
     assert_int_equal(ir_tensor_validate(m, &tc, NULL), BASE_OK);
-    tc.n_float_data = 2;
+    ir_tensor_aux_mut(m, &tc)->n_float_data = 2;
     expect_invalid(&tc, "float_data has 2 entries but dims and type need 4");
     int32_t bf[1] = {0x4040};
     int64_t d1[] = {1};
     ir_tensor tb = tensor(IR_DTYPE_BFLOAT16, 1, d1);
-    tb.n_int32_data = 1;
-    tb.int32_data = bf;
+    ir_tensor_aux_mut(m, &tb)->n_int32_data = 1;
+    ir_tensor_aux_mut(m, &tb)->int32_data = bf;
     assert_true(f64(&tb, 0) == 3.0);
 }
 
