@@ -91,6 +91,21 @@ void base_os_advise_huge(void *p, size_t size)
 #endif
 }
 
+void base_os_release_pages(const void *p, size_t len)
+{
+    long ps = sysconf(_SC_PAGESIZE);
+    if (ps <= 0 || !len) return;
+    uintptr_t a = ((uintptr_t)p + (uintptr_t)ps - 1) & ~((uintptr_t)ps - 1);
+    uintptr_t b = ((uintptr_t)p + len) & ~((uintptr_t)ps - 1);
+    if (b <= a) return;
+#ifdef OS_LINUX
+    /* glibc's posix_madvise ignores POSIX_MADV_DONTNEED on Linux */
+    (void)madvise((void *)a, b - a, MADV_DONTNEED);
+#else
+    (void)posix_madvise((void *)a, b - a, POSIX_MADV_DONTNEED);
+#endif
+}
+
 int base_os_rename_exchange(int old_dir, const char *old_name, int new_dir, const char *new_name)
 {
 #if defined(OS_LINUX) && defined(SYS_renameat2) && defined(RENAME_EXCHANGE)

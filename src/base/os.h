@@ -46,6 +46,10 @@ int base_os_open_beneath(int dir_fd, const char *path, int flags);
  * compare it with openat2. */
 int base_os_open_beneath_walk(int dir_fd, const char *path, int flags);
 
+/* Gives back the whole pages inside [p, p + len) of a read-only file
+ * mapping (madvise MADV_DONTNEED; they are read again if touched). */
+void base_os_release_pages(const void *p, size_t len);
+
 /* Swaps the names old (in old_dir) and new (in new_dir) in one step
  * (renameat2 RENAME_EXCHANGE). Returns 0, or -1 with errno; ENOSYS where the
  * system cannot (then rename in two steps). */

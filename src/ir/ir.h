@@ -147,6 +147,19 @@ typedef struct ir_external_ref {
     uint64_t offset, length;
 } ir_external_ref;
 
+/* A payload computed on demand: a pass's result too large to hold (fused
+ * multi-GiB weights) is kept as the way to compute it. ir_tensor_read computes
+ * any range of it, ir_tensor_bytes the whole (then kept, as aux->packed), and
+ * saving streams it to the data file a chunk at a time. fill writes bytes
+ * [offset, offset + len) of the raw payload to out; ctx lives as long as the
+ * model (its arena, or adopted). */
+typedef struct ir_lazy ir_lazy;
+struct ir_lazy {
+    base_status (*fill)(ir_model *m, const ir_lazy *l, uint64_t offset, size_t len, uint8_t *out,
+                        base_diag *d);
+    const void *ctx;
+};
+
 /* Tensor fields most tensors leave empty: allocated only when one of them is
  * present (ir_tensor_aux_mut); read them through ir_tensor_aux_of. */
 typedef struct ir_tensor_aux {
@@ -170,8 +183,10 @@ typedef struct ir_tensor_aux {
     ir_props metadata;
     ir_extras extras;      /* segment and unknown fields */
     ir_external_ref ext;   /* resolved external payload, when the tensor is_external */
-    const uint8_t *packed; /* the typed field in raw layout, made by the first
-                              ir_tensor_bytes (size: ir_tensor_raw_size) */
+    const uint8_t *packed; /* the typed field (or the lazy payload) in raw layout,
+                              made by the first ir_tensor_bytes (size:
+                              ir_tensor_raw_size) */
+    const ir_lazy *lazy;   /* a payload computed on demand (no other payload field) */
 } ir_tensor_aux;
 
 typedef struct ir_tensor {
@@ -222,6 +237,17 @@ base_status ir_sparse_validate(ir_model *m, const ir_sparse_tensor *s,
  * lives. Strings are refused. */
 base_status ir_tensor_bytes(ir_model *m, const ir_tensor *t, ir_bytes *out,
                             base_diag *d) BASE_MUST_CHECK;
+/* True when t's payload is computed on demand and not yet made whole. */
+bool ir_tensor_is_lazy(const ir_tensor *t);
+/* Bytes [offset, offset + len) of the payload (raw layout) into out, without
+ * making a lazy payload whole. */
+base_status ir_tensor_read(ir_model *m, const ir_tensor *t, uint64_t offset, size_t len,
+                           uint8_t *out, base_diag *d) BASE_MUST_CHECK;
+/* Tells the system that t's payload bytes [offset, offset + len) will not be
+ * read again soon: where they are a file mapping (the model file, external
+ * data), its pages leave the process's memory (they stay in the page cache
+ * and come back if touched). For streaming over multi-GiB weights. */
+void ir_tensor_release(ir_model *m, const ir_tensor *t, uint64_t offset, uint64_t len);
 /* Element i as double / int64 (any numeric dtype; int4/uint4/float16/bf16
  * decoded). For tests and small constant reads, not for kernels. */
 base_status ir_tensor_get_f64(ir_model *m, const ir_tensor *t, int64_t i, double *v,

@@ -3,7 +3,8 @@
  * A tensor's payload may sit in raw_data (packed little-endian), in one typed
  * field chosen by its dtype (the ONNX rules: int32_data carries every type of
  * 16 bits or less, one element per entry, or one packed byte for 4- and 2-bit
- * types), or in external data. Validation proves the payload has exactly the
+ * types), in external data, or be computed on demand (ir_lazy: a fused
+ * weight too large to hold). Validation proves the payload has exactly the
  * length dims and dtype call for before anything reads it.
  * Assumes a little-endian host (checked at compile time).
  */
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "base/half.h"
+#include "base/os.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "onnxfold assumes a little-endian host");
 
@@ -154,6 +156,7 @@ base_status ir_tensor_validate(const ir_model *m, const ir_tensor *t, base_diag 
         return base_diag_set(d, BASE_ERR_INVALID, "tensor '%s': unknown data type %" PRId32,
                              tname(t), t->data_type);
     const ir_dtype_info *info = ir_dtype_get(t->data_type);
+    if (t->aux && t->aux->lazy) return BASE_OK; /* computed to the size dims call for */
     if (t->is_external) {
         uint64_t want;
         st = ir_tensor_raw_size(t, &want, d);
@@ -310,6 +313,18 @@ base_status ir_tensor_bytes(ir_model *m, const ir_tensor *t, ir_bytes *out, base
         *out = (ir_bytes){0, NULL};
         return BASE_OK;
     }
+    if (ir_tensor_is_lazy(t)) {
+        /* Computed whole once; later calls (and saves) reuse it. */
+        uint8_t *buf = base_arena_alloc(&m->data_arena, (size_t)size);
+        if (!buf) return base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
+        st = t->aux->lazy->fill(m, t->aux->lazy, 0, (size_t)size, buf, d);
+        if (st != BASE_OK) return st;
+        t->aux->packed = buf;
+    }
+    if (t->aux && t->aux->lazy) {
+        *out = (ir_bytes){(size_t)size, t->aux->packed};
+        return BASE_OK;
+    }
     const ir_dtype_info *info = ir_dtype_get(t->data_type);
     int64_t numel;
     st = ir_tensor_numel(t, &numel, d);
@@ -328,6 +343,41 @@ base_status ir_tensor_bytes(ir_model *m, const ir_tensor *t, ir_bytes *out, base
     }
     *out = (ir_bytes){(size_t)size, x->packed};
     return BASE_OK;
+}
+
+bool ir_tensor_is_lazy(const ir_tensor *t)
+{
+    return t->aux && t->aux->lazy && !t->aux->packed;
+}
+
+base_status ir_tensor_read(ir_model *m, const ir_tensor *t, uint64_t offset, size_t len,
+                           uint8_t *out, base_diag *d)
+{
+    uint64_t size = 0;
+    base_status st = ir_tensor_raw_size(t, &size, d);
+    if (st != BASE_OK) return st;
+    if (offset > size || len > size - offset)
+        return base_diag_set(d, BASE_ERR_USAGE, "tensor '%s': bytes %" PRIu64 "+%zu out of range",
+                             tname(t), offset, len);
+    if (!len) return BASE_OK;
+    if (ir_tensor_is_lazy(t)) return t->aux->lazy->fill(m, t->aux->lazy, offset, len, out, d);
+    ir_bytes b;
+    st = ir_tensor_bytes(m, t, &b, d);
+    if (st == BASE_OK) memcpy(out, b.data + offset, len);
+    return st;
+}
+
+void ir_tensor_release(ir_model *m, const ir_tensor *t, uint64_t offset, uint64_t len)
+{
+    const uint8_t *p = NULL;
+    if (t->is_external) {
+        const ir_ext_file *f = &m->ext_files[ir_tensor_aux_of(t)->ext.file];
+        if (f->map) p = f->map + ir_tensor_aux_of(t)->ext.offset;
+    } else if (t->has_raw_data && m->src_map && t->raw_data.data >= m->src_map &&
+               t->raw_data.data < m->src_map + m->src_size) {
+        p = t->raw_data.data;
+    }
+    if (p) base_os_release_pages(p + offset, len);
 }
 
 /* A small float format: sign bit, ebits exponent, mbits mantissa. `fnuz`:

@@ -51,13 +51,14 @@ static void key_of(pass_ctx *c, const ir_tensor *t, uint64_t bytes, char *buf, s
     for (uint32_t i = 0; i < t->rank && k < size; i++)
         k += (size_t)snprintf(buf + k, size - k, "%lld,", (long long)t->dims[i]);
     if (k < size) k += (size_t)snprintf(buf + k, size - k, ":%llu:", (unsigned long long)bytes);
-    ir_bytes b;
-    if (ir_tensor_bytes(c->m, t, &b, NULL) != BASE_OK) return;
-    size_t edge = b.len < 16 ? b.len : 16;
-    for (size_t i = 0; i < edge && k + 3 < size; i++)
-        k += (size_t)snprintf(buf + k, size - k, "%02x", b.data[i]);
-    for (size_t i = b.len - edge; i < b.len && k + 3 < size; i++)
-        k += (size_t)snprintf(buf + k, size - k, "%02x", b.data[i]);
+    /* read by range: an on-demand payload is not made whole for its key */
+    uint8_t e[32];
+    size_t edge = bytes < 16 ? (size_t)bytes : 16;
+    if (ir_tensor_read(c->m, t, 0, edge, e, NULL) != BASE_OK ||
+        ir_tensor_read(c->m, t, bytes - edge, edge, e + edge, NULL) != BASE_OK)
+        return;
+    for (size_t i = 0; i < 2 * edge && k + 3 < size; i++)
+        k += (size_t)snprintf(buf + k, size - k, "%02x", e[i]);
 }
 
 static base_status visit(pass_ctx *c, ir_graph *g)

@@ -38,16 +38,19 @@
  *  - Mul/Add: k broadcasts along the channel axis only (shape [C,1,..],
  *    [1,C,1,..] or all ones), same dtype, the Conv output's rank known.
  * epsilon comes from the attribute, default 1e-5 (P-BN 2).
+ * A weight of LAZY_MIN_BYTES or more in external data is scaled on demand
+ * (passes/scale_weight.h): computed a chunk at a time when the model is saved,
+ * never whole in memory; an Add-only fold then keeps that weight as it is.
  */
 #include <float.h>
 #include <math.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/half.h"
 #include "ops/numconv.h"
 #include "passes/list.h"
+#include "passes/scale_weight.h"
 
 typedef enum producer_kind { P_CONV, P_CONVT, P_GEMM, P_MATMUL } producer_kind;
 
@@ -113,7 +116,9 @@ static bool single_use(pass_ctx *c, const ir_node *consumer, const ir_value *x)
 typedef struct target {
     producer_kind kind;
     ir_node *node;
-    op_tensor *w;    /* weight value */
+    op_tensor *w; /* weight value (data NULL when w_shell) */
+    const ir_tensor *w_ir;
+    bool w_shell;    /* a large external or on-demand weight: never read whole here */
     op_tensor *bias; /* NULL when absent */
     int64_t c;       /* output channels */
     int64_t group;   /* ConvTranspose */
@@ -132,6 +137,34 @@ static bool known_rank(const ir_value *v, uint32_t *rank)
     if (!v->type || v->type->kind != IR_TYPE_TENSOR || !v->type->has_shape) return false;
     *rank = v->type->shape.rank;
     return true;
+}
+
+/* Weights at least this large that live in external data (or are computed on
+ * demand) are fused on demand: the result is computed a chunk at a time when
+ * saved, so a multi-GiB model is never held whole in memory. */
+#define LAZY_MIN_BYTES (1u << 20)
+
+/* W as a value; for a large external or on-demand weight a shell holding its
+ * dtype and dims only (*shell), the payload left where it is. */
+static base_status weight_value(pass_ctx *c, const ir_tensor *it, op_tensor **out, bool *shell)
+{
+    uint64_t size;
+    *shell = false;
+    if ((it->is_external || ir_tensor_is_lazy(it)) && it->rank <= OP_MAX_RANK &&
+        float_type(it->data_type) && ir_tensor_raw_size(it, &size, NULL) == BASE_OK &&
+        size >= LAZY_MIN_BYTES) {
+        op_tensor *o = calloc(1, sizeof *o);
+        if (!o) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
+        o->kind = OP_KIND_TENSOR;
+        o->dtype = it->data_type;
+        o->rank = it->rank;
+        memcpy(o->dims, it->dims, it->rank * sizeof *it->dims);
+        o->numel = (int64_t)(size / op_dtype_size(it->data_type));
+        *out = o;
+        *shell = true;
+        return BASE_OK;
+    }
+    return op_tensor_from_ir(c->m, it, out, c->d);
 }
 
 /* Checks the producer of x and loads its weight and bias. */
@@ -160,7 +193,8 @@ static bool load_target(pass_ctx *c, const ir_node *user, ir_node *p, target *t)
                                                : "");
         return false;
     }
-    if (pass_constant_value(c, wv, &t->w) != BASE_OK) return false;
+    t->w_ir = wv->init;
+    if (weight_value(c, wv->init, &t->w, &t->w_shell) != BASE_OK) return false;
     if (!float_type(t->w->dtype)) {
         pass_refuse(c, user, "weight of type %s (float types only)", op_dtype_name(t->w->dtype));
         return false;
@@ -240,133 +274,6 @@ static bool load_target(pass_ctx *c, const ir_node *user, ir_node *p, target *t)
 
 /* ---- rewriting -------------------------------------------------------------------------- */
 
-/* ---- scaling the weight ------------------------------------------------------------------ */
-
-/* One dtype's loop: out[i] = in[i] * m[i * mstep], computed in double and rounded
- * once; *bad set when a stored value is not finite (float16 overflows). The
- * scalar-multiplier case (mstep 0) is its own loop so that it vectorises. */
-#define SCALE_FN(NAME, T, LOAD, STORE, FINITE)                                                     \
-    static void NAME(const void *pin, void *pout, size_t n, const double *m, size_t mstep,         \
-                     bool *bad)                                                                    \
-    {                                                                                              \
-        const T *restrict in = pin;                                                                \
-        T *restrict out = pout;                                                                    \
-        bool b = false;                                                                            \
-        if (mstep == 0) {                                                                          \
-            const double mm = m[0];                                                                \
-            for (size_t i = 0; i < n; i++) {                                                       \
-                T v = STORE((double)LOAD(in[i]) * mm);                                             \
-                out[i] = v;                                                                        \
-                b |= !(FINITE(v));                                                                 \
-            }                                                                                      \
-        } else {                                                                                   \
-            for (size_t i = 0; i < n; i++) {                                                       \
-                T v = STORE((double)LOAD(in[i]) * m[i]);                                           \
-                out[i] = v;                                                                        \
-                b |= !(FINITE(v));                                                                 \
-            }                                                                                      \
-        }                                                                                          \
-        *bad |= b;                                                                                 \
-    }
-#define ID(x)         (x)
-#define TO_F32(x)     ((float)(x))
-#define F16_STORE(x)  ((uint16_t)op_f64_to_small(IR_DTYPE_FLOAT16, (x), false))
-#define BF16_STORE(x) ((uint16_t)op_f64_to_small(IR_DTYPE_BFLOAT16, (x), false))
-/* finite as a comparison (NaN compares false) so that the loops vectorise */
-#define F32_FINITE(v)  (fabsf(v) <= FLT_MAX)
-#define F64_FINITE(v)  (fabs(v) <= DBL_MAX)
-#define F16_FINITE(v)  (((v)&0x7c00u) != 0x7c00u)
-#define BF16_FINITE(v) (((v)&0x7f80u) != 0x7f80u)
-SCALE_FN(scale_f32, float, ID, TO_F32, F32_FINITE)
-SCALE_FN(scale_f64, double, ID, ID, F64_FINITE)
-SCALE_FN(scale_f16, uint16_t, base_f16_to_f32, F16_STORE, F16_FINITE)
-SCALE_FN(scale_bf16, uint16_t, base_bf16_to_f32, BF16_STORE, BF16_FINITE)
-
-typedef void (*scale_fn)(const void *, void *, size_t, const double *, size_t, bool *);
-
-static scale_fn scale_for(int32_t dtype)
-{
-    switch (dtype) {
-    case IR_DTYPE_FLOAT:
-        return scale_f32;
-    case IR_DTYPE_DOUBLE:
-        return scale_f64;
-    case IR_DTYPE_FLOAT16:
-        return scale_f16;
-    default:
-        return scale_bf16;
-    }
-}
-
-/* The weight as R rows: row r holds `len` elements `stride` apart starting at
- * r * row_step; the multiplier of element i of row r is mul[base(r) + i * mstep]. */
-typedef struct scale_job {
-    const target *t;
-    const double *mul;
-    const uint8_t *in;
-    uint8_t *out;
-    size_t es;
-    scale_fn fn;
-    atomic_bool bad;
-} scale_job;
-
-/* Rows per weight layout (see load_target):
- *   Conv [C, ...]:                  row c = channel c (one multiplier);
- *   ConvTranspose [Cin, Cout/g, k...]: row (r, j) = channel grp(r) * Cout/g + j;
- *   Gemm transB [N, K]:            row n = channel n;
- *   Gemm / MatMul [K, N]:          row k = the N channels, one each. */
-static void scale_rows(void *ctx, uint64_t begin, uint64_t end)
-{
-    scale_job *j = ctx;
-    const target *t = j->t;
-    const op_tensor *w = t->w;
-    bool bad = false;
-    for (uint64_t r = begin; r < end; r++) {
-        size_t off, n, mstep = 0;
-        const double *m;
-        switch (t->kind) {
-        case P_CONV: {
-            n = (size_t)(w->numel / w->dims[0]);
-            off = r * n;
-            m = &j->mul[r];
-            break;
-        }
-        case P_CONVT: {
-            int64_t cout_g = w->dims[1], cin_g = w->dims[0] / t->group;
-            n = (size_t)(w->numel / (w->dims[0] * w->dims[1]));
-            int64_t row = (int64_t)r / cout_g, col = (int64_t)r % cout_g;
-            off = r * n;
-            m = &j->mul[(row / cin_g) * cout_g + col];
-            break;
-        }
-        default:
-            if (t->kind == P_GEMM && t->trans_b) {
-                n = (size_t)w->dims[1];
-                off = r * n;
-                m = &j->mul[r];
-            } else {
-                n = (size_t)w->dims[1];
-                off = r * n;
-                m = j->mul;
-                mstep = 1;
-            }
-            break;
-        }
-        j->fn(j->in + off * j->es, j->out + off * j->es, n, m, mstep, &bad);
-    }
-    if (bad) atomic_store(&j->bad, true);
-}
-
-static bool scale_weight(pass_ctx *c, const target *t, const double *mul, op_tensor *w2)
-{
-    const op_tensor *w = t->w;
-    uint64_t rows = t->kind == P_CONVT ? (uint64_t)(w->dims[0] * w->dims[1]) : (uint64_t)w->dims[0];
-    scale_job j = {t, mul, w->data, w2->data, op_dtype_size(w->dtype), scale_for(w->dtype), false};
-    base_pool_for(rows * (uint64_t)(w->numel / (int64_t)rows) > (1u << 16) ? c->o->pool : NULL,
-                  rows, rows > 64 ? rows / 64 : 1, scale_rows, &j);
-    return !atomic_load(&j.bad);
-}
-
 static bool finite_all(const double *a, int64_t n)
 {
     for (int64_t i = 0; i < n; i++)
@@ -388,18 +295,31 @@ static base_status apply(pass_ctx *c, target *t, ir_node *user, const affine *a)
         double v = t->bias ? op_tensor_get_f64(t->bias, t->bias->numel == 1 ? 0 : k) : 0;
         b[k] = t->kind == P_GEMM ? t->beta * v : v;
     }
+    sw_layout lay;
+    sw_layout_make(&lay,
+                   t->kind == P_CONV    ? SW_CONV
+                   : t->kind == P_CONVT ? SW_CONVT
+                   : t->trans_b         ? SW_ROWS
+                                        : SW_COLUMNS,
+                   t->w->dtype, t->w->dims, t->w->rank, t->group);
     op_tensor *w2 = NULL, *b2 = NULL;
-    base_status st = op_tensor_new_uninit(t->w->dtype, t->w->rank, t->w->dims, 0, &w2, c->d);
-    int64_t bdims[1] = {C};
-    if (st == BASE_OK) st = op_tensor_new(t->w->dtype, 1, bdims, 0, &b2, c->d);
+    const ir_lazy *lazy = NULL;
+    base_status st = BASE_OK;
     bool ok = true;
-    if (st == BASE_OK) {
-        if (a->mul) {
-            ok = scale_weight(c, t, a->mul, w2);
-        } else if (t->w->nbytes) {
-            memcpy(w2->data, t->w->data, t->w->nbytes); /* an Add leaves the weight as it is */
+    if (t->w_shell) {
+        /* W' on demand; an Add leaves the weight as it is and it is read as is */
+        if (a->mul) st = sw_lazy_make(c->m, &lay, t->w_ir, a->mul, c->o->pool, &lazy, &ok, c->d);
+    } else {
+        st = op_tensor_new_uninit(t->w->dtype, t->w->rank, t->w->dims, 0, &w2, c->d);
+        if (st == BASE_OK) {
+            if (a->mul)
+                ok = sw_scale(&lay, a->mul, t->w->data, w2->data, c->o->pool);
+            else if (t->w->nbytes)
+                memcpy(w2->data, t->w->data, t->w->nbytes); /* an Add leaves the weight as it is */
         }
     }
+    int64_t bdims[1] = {C};
+    if (st == BASE_OK) st = op_tensor_new(t->w->dtype, 1, bdims, 0, &b2, c->d);
     for (int64_t k = 0; st == BASE_OK && ok && k < C; k++) {
         double v = b[k] * (a->mul ? a->mul[k] : 1.0) + (a->add ? a->add[k] : 0.0);
         if (!isfinite(v)) ok = false;
@@ -411,7 +331,15 @@ static base_status apply(pass_ctx *c, target *t, ir_node *user, const affine *a)
         pass_refuse(c, user, "a fused value is not finite in %s", op_dtype_name(t->w->dtype));
     ir_value *wv = NULL, *bv = NULL;
     ir_value *old_w = p->inputs[1], *old_b = p->n_inputs > 2 ? p->inputs[2] : NULL;
-    if (st == BASE_OK && ok) st = pass_add_constant(c, g, old_w->name, w2, &wv);
+    if (st == BASE_OK && ok) {
+        if (w2)
+            st = pass_add_constant(c, g, old_w->name, w2, &wv);
+        else if (lazy)
+            st = pass_add_lazy_constant(c, g, old_w->name, t->w->dtype, t->w->rank, t->w->dims,
+                                        lazy, &wv);
+        else
+            wv = old_w;
+    }
     if (st == BASE_OK && ok)
         st = pass_add_constant(c, g, old_b ? old_b->name : old_w->name, b2, &bv);
     op_tensor_free(w2);

@@ -133,6 +133,10 @@ base_status pass_constant_value(pass_ctx *c, const ir_value *v, op_tensor **out)
  * free it as usual). */
 base_status pass_add_constant(pass_ctx *c, ir_graph *g, const char *name, op_tensor *t,
                               ir_value **out) BASE_MUST_CHECK;
+/* The same for a payload computed on demand (ir_lazy; see ir.h). */
+base_status pass_add_lazy_constant(pass_ctx *c, ir_graph *g, const char *name, int32_t dtype,
+                                   uint32_t rank, const int64_t *dims, const ir_lazy *lazy,
+                                   ir_value **out) BASE_MUST_CHECK;
 /* Makes ir_tensor t (renamed to v's name) the initializer of v, which lost
  * its producer; counts it and notes v as folded. */
 base_status pass_adopt_tensor(pass_ctx *c, ir_value *v, ir_tensor *t) BASE_MUST_CHECK;

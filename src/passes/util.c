@@ -58,6 +58,30 @@ base_status pass_add_constant(pass_ctx *c, ir_graph *g, const char *name, op_ten
     return list_as_input_if_needed(c, g, v);
 }
 
+base_status pass_add_lazy_constant(pass_ctx *c, ir_graph *g, const char *name, int32_t dtype,
+                                   uint32_t rank, const int64_t *dims, const ir_lazy *lazy,
+                                   ir_value **out)
+{
+    *out = NULL;
+    ir_value *v = ir_value_new(g, name);
+    ir_tensor *it = ir_alloc(c->m, sizeof *it);
+    int64_t *d = rank ? base_arena_memdup(&c->m->arena, dims, rank * sizeof *dims) : NULL;
+    ir_tensor_aux *x = it ? ir_tensor_aux_mut(c->m, it) : NULL;
+    if (!v || !x || (rank && !d)) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
+    it->name = v->name;
+    it->has_data_type = true;
+    it->data_type = dtype;
+    it->rank = rank;
+    it->dims = d;
+    x->lazy = lazy;
+    ir_value *w = ir_graph_add_initializer(g, it);
+    if (!w) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
+    BASE_ASSERT(w == v);
+    c->st->inits_added++;
+    *out = v;
+    return list_as_input_if_needed(c, g, v);
+}
+
 base_status pass_adopt_tensor(pass_ctx *c, ir_value *v, ir_tensor *t)
 {
     BASE_ASSERT(!v->producer && !v->init);

@@ -15,6 +15,9 @@
  * Carried-through fields (ir_extras) are emitted as protobuf-c unknown
  * fields, byte for byte.
  *
+ * A payload computed on demand (ir_lazy) is placed as an external payload
+ * is, and streamed into the data file a chunk at a time.
+ *
  * External data: tensors chosen by the options are written to one data file
  * in the model's folder or below it (never through a symlink leading out;
  * aligned offsets; unchanged external payloads are copied file to file from
@@ -195,6 +198,26 @@ static int ext_source(save_ctx *c, uint32_t index)
 }
 
 /* Appends t's payload to the data file; returns its offset. */
+/* A payload computed on demand goes to the data file a chunk at a time,
+ * never whole in memory. */
+static bool stream_lazy(save_ctx *c, const ir_tensor *t, uint64_t size)
+{
+    enum { CHUNK = 1 << 20 };
+    uint8_t *buf = malloc(CHUNK);
+    if (!buf) return fail(c, BASE_ERR_NOMEM);
+    for (uint64_t off = 0; off < size; off += CHUNK) {
+        size_t n = size - off < CHUNK ? (size_t)(size - off) : CHUNK;
+        base_status st = ir_tensor_read(c->m, t, off, n, buf, c->d);
+        if (st != BASE_OK) {
+            free(buf);
+            return fail(c, st);
+        }
+        base_outfile_write(&c->data_out, buf, n);
+    }
+    free(buf);
+    return true;
+}
+
 static bool data_append(save_ctx *c, const ir_tensor *t, uint64_t size, uint64_t *offset)
 {
     if (!data_open(c)) return false;
@@ -212,6 +235,8 @@ static bool data_append(save_ctx *c, const ir_tensor *t, uint64_t size, uint64_t
     } else if (t->is_external) {
         const ir_ext_file *f = &c->m->ext_files[e->file];
         base_outfile_write(&c->data_out, f->map + e->offset, (size_t)size);
+    } else if (ir_tensor_is_lazy(t)) {
+        if (!stream_lazy(c, t, size)) return false;
     } else {
         ir_bytes b;
         base_status st = ir_tensor_bytes(c->m, t, &b, c->d);
@@ -348,18 +373,21 @@ static Onnx__TensorProto *tensor(save_ctx *c, const ir_tensor *t)
     if (t->data_type == IR_DTYPE_STRING || c->failed) return p;
     uint64_t size;
     if (ir_tensor_raw_size(t, &size, NULL) != BASE_OK) return p;
+    /* a payload computed on demand (derived from external weights) is
+     * placed as an external one is */
+    bool outside = t->is_external || (x->lazy != NULL);
     switch (c->mode) {
     case PB_EXTERNAL_KEEP:
-        if (t->is_external) make_external(c, t, p, size);
+        if (outside) make_external(c, t, p, size);
         break;
     case PB_EXTERNAL_FILE:
         if (size >= c->threshold && size > 0)
             make_external(c, t, p, size);
-        else if (t->is_external)
+        else if (outside)
             make_internal(c, t, p);
         break;
     case PB_EXTERNAL_INTERNAL:
-        if (t->is_external) make_internal(c, t, p);
+        if (outside) make_internal(c, t, p);
         break;
     }
     return p;

@@ -194,4 +194,64 @@ conv_then('conv_add_channel.onnx', 'Add', rng.normal(0, 0.3, (6, 1, 1)), first=F
 conv_then('conv_mul_scalar.onnx', 'Mul', 0.5)
 conv_then('conv_mul_wrong_axis.onnx', 'Mul', rng.normal(1, 0.3, (8,)))
 conv_then('conv_add_spatial.onnx', 'Add', rng.normal(0, 0.3, (1, 6, 8, 1)))
+# Weights of 1 MiB and more kept in external data: fused on demand (computed a
+# chunk at a time when saved; passes/scale_weight.c). Every producer layout,
+# a weight fused twice (BN, then a per-channel Mul: computed from a weight that
+# is itself computed on demand), an Add that leaves the weight as it is, and
+# two identical branches whose fused weights dedup-initializers must compare.
+def save_ext(name, *args, **kw):
+    save(name, *args, **kw)
+    m = onnx.load(os.path.join(out, name))
+    onnx.save_model(m, os.path.join(out, name), save_as_external_data=True,
+                    all_tensors_to_one_file=True, location=name + '.data', size_threshold=1024)
+
+
+wb = t('w', rng.normal(0, 0.05, (256, 128, 3, 3)).astype(np.float32))  # 1.1 MiB
+save_ext('big_conv_bn.onnx',
+         [helper.make_node('Conv', ['x', 'w', 'b'], ['c'], pads=[1, 1, 1, 1]), bn('c', 'y')],
+         [wb, t('b', rng.normal(0, 0.5, 256).astype(np.float32))] + bn_params(256),
+         [vi('x', [1, 128, 4, 4])], [vi('y', None)])
+save_ext('big_conv_bn_mul.onnx',
+         [helper.make_node('Conv', ['x', 'w'], ['c'], pads=[1, 1, 1, 1]), bn('c', 'z'),
+          helper.make_node('Mul', ['z', 'k'], ['y'])],
+         [wb, t('k', rng.normal(1, 0.3, (1, 256, 1, 1)).astype(np.float32))] + bn_params(256),
+         [vi('x', [1, 128, 4, 4])], [vi('y', None)])
+save_ext('big_conv_add.onnx',
+         [helper.make_node('Conv', ['x', 'w'], ['c'], pads=[1, 1, 1, 1]),
+          helper.make_node('Add', ['c', 'k'], ['y'])],
+         [wb, t('k', rng.normal(0, 0.3, (256, 1, 1)).astype(np.float32))],
+         [vi('x', [1, 128, 4, 4])], [vi('y', None)])
+save_ext('big_conv_bn_double.onnx',
+         [helper.make_node('Conv', ['x', 'w'], ['c'], pads=[1, 1, 1, 1]), bn('c', 'y')],
+         [t('w', rng.normal(0, 0.05, (128, 128, 3, 3)).astype(np.float64))] +
+         bn_params(128, np.float64), [vi('x', [1, 128, 4, 4], TensorProto.DOUBLE)],
+         [vi('y', None, TensorProto.DOUBLE)])
+save_ext('big_conv_bn_f16.onnx',
+         [helper.make_node('Conv', ['x', 'w'], ['c'], pads=[1, 1, 1, 1]), bn('c', 'y')],
+         [t('w', rng.normal(0, 0.05, (256, 256, 3, 3)).astype(np.float16))] +
+         bn_params(256, np.float16), [vi('x', [1, 256, 3, 3], TensorProto.FLOAT16)],
+         [vi('y', None, TensorProto.FLOAT16)])
+save_ext('big_convt_bn_group2.onnx',
+         [helper.make_node('ConvTranspose', ['x', 'w', 'b'], ['c'], group=2, strides=[2, 2]),
+          bn('c', 'y')],
+         [t('w', rng.normal(0, 0.05, (256, 64, 4, 4)).astype(np.float32)),
+          t('b', rng.normal(0, 0.5, 128).astype(np.float32))] + bn_params(128),
+         [vi('x', [1, 256, 3, 3])], [vi('y', None)])
+save_ext('big_gemm_bn_transb_beta.onnx',
+         [helper.make_node('Gemm', ['x', 'w', 'cc'], ['c'], transB=1, alpha=0.75, beta=0.5),
+          bn('c', 'y')],
+         [t('w', rng.normal(0, 0.05, (1024, 512)).astype(np.float32)),
+          t('cc', rng.normal(0, 0.5, (1, 1024)).astype(np.float32))] + bn_params(1024),
+         [vi('x', [3, 512])], [vi('y', None)])
+save_ext('big_matmul_bn.onnx',
+         [helper.make_node('MatMul', ['x', 'w'], ['c']), bn('c', 'y')],
+         [t('w', rng.normal(0, 0.05, (512, 1024)).astype(np.float32))] + bn_params(1024),
+         [vi('x', [3, 512])], [vi('y', None)])
+wb2 = t('w2', nh.to_array(wb))
+p1 = bn_params(256, prefix='p1')
+p2 = [t('p2' + x.name[2:], nh.to_array(x)) for x in p1]
+save_ext('big_two_branches.onnx',
+         [helper.make_node('Conv', ['x', 'w'], ['c1'], pads=[1, 1, 1, 1]), bn('c1', 'y1', 'p1'),
+          helper.make_node('Conv', ['x', 'w2'], ['c2'], pads=[1, 1, 1, 1]), bn('c2', 'y2', 'p2')],
+         [wb, wb2] + p1 + p2, [vi('x', [1, 128, 4, 4])], [vi('y1', None), vi('y2', None)])
 print('ok')
