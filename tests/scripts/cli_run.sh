@@ -61,6 +61,21 @@ npy('x_be.npy', "{'descr': '>f4', 'fortran_order': False, 'shape': (2, 3), }", b
 npy('x_obj.npy', "{'descr': '|O', 'fortran_order': False, 'shape': (2,), }", b'\0' * 16)
 npy('x_descr_open.npy', "{'shape': (1,), 'fortran_order': False, 'descr': '")
 npy('x_dim_range.npy', "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999999, 3), }")
+# functions f0..f39, each calling the next twice: a 3 KB model that expands
+# to 2^40 nodes if every call site is planned
+fns = []
+for k in range(40):
+    body = ([helper.make_node('f%d' % (k + 1), ['x'], ['a'], domain='l'),
+             helper.make_node('f%d' % (k + 1), ['a'], ['y'], domain='l')] if k < 39 else
+            [helper.make_node('Neg', ['x'], ['y'])])
+    fns.append(helper.make_function('l', 'f%d' % k, ['x'], ['y'], body,
+                                    [helper.make_opsetid('', 14), helper.make_opsetid('l', 1)]))
+g = helper.make_graph([helper.make_node('f0', ['X'], ['Y'], domain='l')], 'g',
+                      [helper.make_tensor_value_info('X', TensorProto.FLOAT, [2])],
+                      [helper.make_tensor_value_info('Y', TensorProto.FLOAT, [2])])
+m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 14), helper.make_opsetid('l', 1)],
+                      functions=fns)
+onnx.save(m, 'call_bomb.onnx')
 PY
 check "run --input .npy" "$O" run a.onnx --input X=x.npy --output-dir o1 --npy --keep S
 check "output and kept value are right" py -c "
@@ -130,4 +145,6 @@ check "run: --keep of a graph input is noted" grep -q "note: --keep 'X': no node
 check "run: kept value written" test -s k2/a_b.pb
 check "run --help" sh -c "'$O' run --help | grep -q -- '--input-dir DIR'"
 check "verify --help" sh -c "'$O' verify --help | grep -q 'Exit status: 0 the outputs agree, 1 they differ'"
+expect_fail2 "run: function calls expanding to 2^40 nodes are refused" \
+    "function calls expand to more than" "$O" run call_bomb.onnx --random
 finish
