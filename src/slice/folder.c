@@ -247,6 +247,24 @@ static bool same_value(const sl_value *a, const sl_value *b)
     return true;
 }
 
+/* A value as one slice hands it on and as a later one takes it: the same
+ * name, kind and dtype; where both know the shape, the same rank and, where
+ * both know a dim's size, the same size. The two may differ in precision: a
+ * model output keeps the model's declared type in the slice computing it
+ * (a symbolic dim, say) while a later slice reading it declares the
+ * inferred one (the size). */
+static bool compatible(const sl_value *a, const sl_value *b)
+{
+    if (strcmp(a->name, b->name) != 0 || strcmp(a->kind, b->kind) != 0) return false;
+    if (a->dtype && b->dtype && strcmp(a->dtype, b->dtype) != 0) return false;
+    if (a->rank < 0 || b->rank < 0) return true;
+    if (a->rank != b->rank) return false;
+    for (int32_t i = 0; i < a->rank; i++)
+        if (a->dims[i].value >= 0 && b->dims[i].value >= 0 && a->dims[i].value != b->dims[i].value)
+            return false;
+    return true;
+}
+
 const char *sl_value_str(const sl_value *v, char *buf, size_t size)
 {
     size_t n = 0;
@@ -429,7 +447,7 @@ static base_status read_schema(const rd *r, const base_json *root)
 static base_status read_root(const rd *r, const base_json *root)
 {
     sl_folder *f = r->f;
-    const base_json *x, *slices;
+    const base_json *x = NULL, *slices = NULL;
     const char *s;
     base_status st = read_schema(r, root);
     if (st == BASE_OK) st = string(r, root, "", "onnxfold_version", false, &s);
@@ -500,7 +518,7 @@ static base_status chain_slice_inputs(chain_ctx *c, uint32_t k)
                        k, j, v->name);
         if ((uintptr_t)base_strmap_get(&c->last, v->name) == k + 1u)
             return bad(c->r, "slices[%u].inputs[%u]: '%s' is listed twice", k, j, v->name);
-        if (!same_value(v, o->v)) {
+        if (!compatible(v, o->v)) {
             char where[64];
             if (o->slice < 0)
                 snprintf(where, sizeof where, "the model input");

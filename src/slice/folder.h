@@ -15,7 +15,9 @@
  *    opened beneath the folder (base_os_open_beneath), so a symlink leading
  *    out is refused too; no two slices name the same file;
  *  - the chain is closed: each slice input is a model input or an output of
- *    an earlier slice, recorded there with the same type; no value is
+ *    an earlier slice, recorded there with a compatible type (same kind and
+ *    dtype, same rank and sizes where both know them: a model output keeps
+ *    the model's declared type, a later slice reading it the inferred one); no value is
  *    computed by two slices or named both a model input and a slice output
  *    (except a model input the last slice passes straight through to a model
  *    output); every model output is an output of some slice;
