@@ -198,6 +198,32 @@ expect_fail2 "--input unknown name" "the model has no input named 'nope'" \
     "$O" run-slices good --input nope=in_dtype/input_0.pb
 check "no staging folder left" sh -c "! ls -A | grep -q stage"
 
+# a node failing in the middle of the chain (a Reshape to a shape given at run
+# time): the message names the slice file, the slices already written with
+# --per-slice are not left behind
+py - <<'EOF2'
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper, TensorProto as T
+g = helper.make_graph(
+    [helper.make_node('Relu', ['x'], ['r'], name='relu'),
+     helper.make_node('Reshape', ['r', 's'], ['y'], name='reshape'),
+     helper.make_node('Neg', ['y'], ['z'], name='neg')],
+    'g', [helper.make_tensor_value_info('x', T.FLOAT, [2, 3]),
+          helper.make_tensor_value_info('s', T.INT64, [2])],
+    [helper.make_tensor_value_info('z', T.FLOAT, None)])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('', 13)]), 'reshape.onnx')
+import os
+os.makedirs('rs_in', exist_ok=True)
+open('rs_in/input_0.pb', 'wb').write(numpy_helper.from_array(np.ones((2, 3), np.float32), 'x').SerializeToString())
+open('rs_in/input_1.pb', 'wb').write(numpy_helper.from_array(np.array([4, 4], np.int64), 's').SerializeToString())
+EOF2
+"$O" slice reshape.onnx rs --strict-per-node --no-optimize --quiet
+expect_fail2 "a node failing mid-chain" "rs/slice_0001.onnx: " \
+    "$O" run-slices rs --input-dir rs_in --output-dir bad_out --per-slice --quiet
+no_leftovers "a node failing mid-chain: no output folder" . bad_out
+check "a node failing mid-chain: no staging folder left" sh -c "! ls -A | grep -q stage"
+
 # not a slice folder
 mkdir empty
 expect_fail2 "--check: not a slice folder" "empty/metadata.json: missing (not a folder written by 'onnxfold slice'?)" \
