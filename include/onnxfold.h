@@ -236,8 +236,9 @@ ONNXFOLD_API void onnxfold_session_watch(onnxfold_session *s, const char *const 
 /* Reads a value file for input i: a .npy, or a .pb of the kind the input
  * declares (SequenceProto for a sequence, OptionalProto, MapProto, a
  * TensorProto otherwise), as in the ONNX backend-test layout. */
-onnxfold_status onnxfold_session_load_input(const onnxfold_session *s, size_t i, const char *path,
-                                            onnxfold_tensor **out, onnxfold_error *err);
+ONNXFOLD_API onnxfold_status onnxfold_session_load_input(const onnxfold_session *s, size_t i,
+                                                         const char *path, onnxfold_tensor **out,
+                                                         onnxfold_error *err);
 
 /* A random dense tensor for input i of the session (deterministic for a seed):
  * floats standard normal, integers uniform in [0, 10), bools fair. Symbolic
@@ -417,6 +418,97 @@ ONNXFOLD_API onnxfold_status onnxfold_slice(onnxfold_model *model, const char *o
                                             const onnxfold_slice_options *opts,
                                             onnxfold_slice_report **report, onnxfold_error *err);
 ONNXFOLD_API void onnxfold_slice_report_free(onnxfold_slice_report *report);
+
+/* ---- slice folders: checking and running a chain (docs/slicing.md) ---------------------- */
+
+typedef struct onnxfold_slice_check_summary {
+    size_t n_slices, n_inputs, n_outputs; /* n_inputs counts optional ones too */
+    uint64_t n_nodes;                     /* main-graph nodes of all slices */
+    uint64_t bytes;                       /* slice files and their data files */
+} onnxfold_slice_check_summary;
+
+/* Checks the slice folder DIR against its metadata.json: the metadata
+ * parses and has every field of schema 1; every file it names is a plain
+ * name inside DIR (absolute names, '..' and symbolic links leading out are
+ * refused), exists and has the recorded SHA-256; each slice loads, passes
+ * the structural check (onnxfold_model_verify) and has exactly the recorded
+ * inputs, outputs (names, dtypes, shapes, in order) and nodes; each slice
+ * input is a model input or an output of an earlier slice, and each model
+ * output is computed. Slices are loaded one at a time. The message of a
+ * failure names the file, the slice or tensor, and the reason. out may be NULL. */
+ONNXFOLD_API onnxfold_status onnxfold_slice_check(const char *dir,
+                                                  onnxfold_slice_check_summary *out,
+                                                  onnxfold_error *err);
+
+/* A slice folder loaded for running: every slice checked as by
+ * onnxfold_slice_check and planned for the executor. */
+typedef struct onnxfold_chain onnxfold_chain;
+
+typedef struct onnxfold_chain_slice_info {
+    const char *file; /* "slice_0003.onnx" */
+    size_t n_inputs, n_outputs;
+    const onnxfold_io *inputs, *outputs; /* as recorded, in the slice's graph order */
+} onnxfold_chain_slice_info;
+
+/* Opens DIR (checked as onnxfold_slice_check does) with run options for
+ * every slice (opts may be NULL). Free with onnxfold_chain_free. */
+ONNXFOLD_API onnxfold_status onnxfold_chain_open(const char *dir, const onnxfold_run_options *opts,
+                                                 onnxfold_chain **out, onnxfold_error *err);
+ONNXFOLD_API void onnxfold_chain_free(onnxfold_chain *c);
+/* The model's inputs and outputs, in the order of metadata.json (the whole
+ * model's graph order); an optional input (an initializer listed as an
+ * input) may be left unfed. */
+ONNXFOLD_API size_t onnxfold_chain_inputs(const onnxfold_chain *c);
+ONNXFOLD_API const onnxfold_io *onnxfold_chain_input(const onnxfold_chain *c, size_t i);
+ONNXFOLD_API int onnxfold_chain_input_required(const onnxfold_chain *c, size_t i);
+ONNXFOLD_API size_t onnxfold_chain_outputs(const onnxfold_chain *c);
+ONNXFOLD_API const onnxfold_io *onnxfold_chain_output(const onnxfold_chain *c, size_t i);
+ONNXFOLD_API size_t onnxfold_chain_slices(const onnxfold_chain *c);
+ONNXFOLD_API const onnxfold_chain_slice_info *onnxfold_chain_slice(const onnxfold_chain *c,
+                                                                   size_t k);
+/* Reads a value file for model input i, as onnxfold_session_load_input. */
+ONNXFOLD_API onnxfold_status onnxfold_chain_load_input(const onnxfold_chain *c, size_t i,
+                                                       const char *path, onnxfold_tensor **out,
+                                                       onnxfold_error *err);
+/* Random values for model input i: the very values onnxfold_session_random_input
+ * gives input i of the whole model for the same seed and dims. */
+ONNXFOLD_API onnxfold_status onnxfold_chain_random_input(const onnxfold_chain *c, size_t i,
+                                                         uint64_t seed,
+                                                         const char *const *dim_names,
+                                                         const int64_t *dims_given, size_t n_dims,
+                                                         int64_t default_dim, onnxfold_tensor **out,
+                                                         onnxfold_error *err);
+
+/* Called after slice k has run with its inputs and outputs (borrowed, in the
+ * order of onnxfold_chain_slice(c, k); an unfed optional input is NULL).
+ * Returning nonzero stops the chain (the run then fails with
+ * ONNXFOLD_ERR_IO). */
+typedef int (*onnxfold_slice_fn)(void *ctx, size_t k, const onnxfold_tensor *const *inputs,
+                                 const onnxfold_tensor *const *outputs);
+
+/* Runs the slices in order, passing values by name; a value is freed once no
+ * later slice reads it. inputs[i] feeds model input i (borrowed; NULL: not
+ * fed). The inputs are checked against the recorded types first (kind,
+ * dtype, rank, known dims, one size per symbolic dim). outputs receives
+ * onnxfold_chain_outputs(c) new values; on failure none. fn may be NULL. */
+ONNXFOLD_API onnxfold_status onnxfold_chain_run(onnxfold_chain *c, onnxfold_tensor *const *inputs,
+                                                onnxfold_tensor **outputs, onnxfold_slice_fn fn,
+                                                void *ctx, onnxfold_error *err);
+
+/* A folder of output files filled out of sight and put in place whole: files
+ * are written into onnxfold_outdir_path (a hidden staging folder beside
+ * TARGET); commit puts it in place of TARGET (which must be missing, an
+ * empty folder, or any folder when `replace` is nonzero; never a symbolic
+ * link); abort, a failure or a signal (onnxfold_remove_temporaries) leaves
+ * TARGET as it was. */
+typedef struct onnxfold_outdir onnxfold_outdir;
+ONNXFOLD_API onnxfold_status onnxfold_outdir_begin(const char *target, int replace,
+                                                   onnxfold_outdir **out, onnxfold_error *err);
+ONNXFOLD_API const char *onnxfold_outdir_path(const onnxfold_outdir *o);
+/* Puts the folder in place and frees o, whatever the outcome. */
+ONNXFOLD_API onnxfold_status onnxfold_outdir_commit(onnxfold_outdir *o, onnxfold_error *err);
+/* Removes the staging folder and frees o (NULL is fine). */
+ONNXFOLD_API void onnxfold_outdir_abort(onnxfold_outdir *o);
 
 /* ---- comparing ----------------------------------------------------------------------- */
 

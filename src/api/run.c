@@ -315,6 +315,31 @@ static double uniform(uint64_t *x)
     return ((double)(splitmix(x) >> 11) + 1.0) * 0x1.0p-53;
 }
 
+base_status api_random_tensor(int32_t dtype, uint32_t rank, const int64_t *dims, uint64_t seed,
+                              size_t index, const char *name, op_tensor **out, base_diag *d)
+{
+    *out = NULL;
+    op_tensor *r;
+    base_status st = op_tensor_new(dtype, rank, dims, 0, &r, d);
+    if (st != BASE_OK) {
+        base_diag_prefix(d, name);
+        return st;
+    }
+    uint64_t x = seed * 0x2545f4914f6cdd1dULL + index + 1;
+    for (int64_t k = 0; k < r->numel; k++) {
+        if (op_dtype_is_float(dtype)) {
+            double u1 = uniform(&x), u2 = uniform(&x); /* Box-Muller */
+            op_tensor_set_f64(r, k, sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
+        } else if (dtype == IR_DTYPE_BOOL) {
+            op_tensor_set_i64(r, k, (int64_t)(splitmix(&x) & 1));
+        } else {
+            op_tensor_set_i64(r, k, (int64_t)(splitmix(&x) % 10));
+        }
+    }
+    *out = r;
+    return BASE_OK;
+}
+
 onnxfold_status onnxfold_session_random_input(const onnxfold_session *s, size_t i, uint64_t seed,
                                               const char *const *dim_names,
                                               const int64_t *dims_given, size_t n_dims,
@@ -345,22 +370,8 @@ onnxfold_status onnxfold_session_random_input(const onnxfold_session *s, size_t 
             if (strcmp(dim_names[j], dd->param) == 0) dims[k] = dims_given[j];
     }
     op_tensor *r;
-    base_status st = op_tensor_new(dtype, t->shape.rank, dims, 0, &r, &d);
-    if (st != BASE_OK) {
-        base_diag_prefix(&d, v->name);
-        return api_result(st, &d, err);
-    }
-    uint64_t x = seed * 0x2545f4914f6cdd1dULL + i + 1;
-    for (int64_t k = 0; k < r->numel; k++) {
-        if (op_dtype_is_float(dtype)) {
-            double u1 = uniform(&x), u2 = uniform(&x); /* Box-Muller */
-            op_tensor_set_f64(r, k, sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
-        } else if (dtype == IR_DTYPE_BOOL) {
-            op_tensor_set_i64(r, k, (int64_t)(splitmix(&x) & 1));
-        } else {
-            op_tensor_set_i64(r, k, (int64_t)(splitmix(&x) % 10));
-        }
-    }
+    base_status st = api_random_tensor(dtype, t->shape.rank, dims, seed, i, v->name, &r, &d);
+    if (st != BASE_OK) return api_result(st, &d, err);
     *out = (onnxfold_tensor *)r;
     return api_result(BASE_OK, &d, err);
 }

@@ -32,15 +32,22 @@ base_status base_file_map_open(base_file_map *m, const char *path, base_diag *d)
     /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return base_diag_set(d, BASE_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    return base_file_map_fd(m, fd, path, d);
+}
+
+base_status base_file_map_fd(base_file_map *m, int fd, const char *label, base_diag *d)
+{
+    memset(m, 0, sizeof *m);
+    m->fd = -1;
     struct stat st;
     if (fstat(fd, &st) != 0) {
         int e = errno;
         close(fd);
-        return base_diag_set(d, BASE_ERR_IO, "%s: cannot stat: %s", path, strerror(e));
+        return base_diag_set(d, BASE_ERR_IO, "%s: cannot stat: %s", label, strerror(e));
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        return base_diag_set(d, BASE_ERR_IO, "%s: not a regular file", path);
+        return base_diag_set(d, BASE_ERR_IO, "%s: not a regular file", label);
     }
     m->size = (size_t)st.st_size;
     if (m->size > 0) {
@@ -49,7 +56,7 @@ base_status base_file_map_open(base_file_map *m, const char *path, base_diag *d)
             int e = errno;
             close(fd);
             m->size = 0;
-            return base_diag_set(d, BASE_ERR_IO, "%s: cannot map: %s", path, strerror(e));
+            return base_diag_set(d, BASE_ERR_IO, "%s: cannot map: %s", label, strerror(e));
         }
         m->data = p;
     }

@@ -33,6 +33,10 @@ typedef struct base_file_map {
 } base_file_map;
 
 base_status base_file_map_open(base_file_map *m, const char *path, base_diag *d) BASE_MUST_CHECK;
+/* The same for a file already open: m takes fd (closed on failure too);
+ * `label` names it in messages. */
+base_status base_file_map_fd(base_file_map *m, int fd, const char *label,
+                             base_diag *d) BASE_MUST_CHECK;
 void base_file_map_close(base_file_map *m);
 
 /* Opens the folder `dir` (symlinks in it followed: the caller named it). */

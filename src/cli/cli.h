@@ -55,5 +55,6 @@ int cli_parse_shape(char *arg, cli_shape *s);
 int cli_parse_u64(const char *s, uint64_t *out);
 
 int cli_slice(int argc, char **argv);
+int cli_run_slices(int argc, char **argv);
 
 #endif

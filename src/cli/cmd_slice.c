@@ -26,6 +26,7 @@ static const char help[] =
     "                      [--supported-ops A,B,... | --supported-ops-file FILE]\n"
     "                      [--no-optimize] [--input-shape NAME=d0,d1,...] [--freeze-initializers]\n"
     "                      [--overwrite] [--no-sync] [--verbose] [--quiet]\n"
+    "       onnxfold slice --check OUTDIR [--json] [--quiet]\n"
     "\n"
     "Cuts MODEL into standalone ONNX models OUTDIR/slice_0000.onnx, slice_0001.onnx, ... that\n"
     "run one after the other give what MODEL gives, and writes OUTDIR/metadata.json: each\n"
@@ -60,6 +61,13 @@ static const char help[] =
     "\n"
     "Weights stay in external data (slice_K.onnx.data) when MODEL keeps them there.\n"
     "Run the slices in a chain with 'onnxfold run-slices'.\n"
+    "\n"
+    "--check OUTDIR checks a folder against its metadata.json: every slice file is a plain\n"
+    "name inside OUTDIR (no symbolic link leading out), has the recorded SHA-256, loads,\n"
+    "passes the structural check and has exactly the recorded inputs, outputs and nodes;\n"
+    "every slice input is a model input or an output of an earlier slice, and every model\n"
+    "output is computed. Prints one 'ok' line (--json: one JSON object), or the first\n"
+    "problem naming the file, slice or tensor and exits 2.\n"
     "Exit status: 0 success, 2 bad usage or bad input (nothing is written).\n";
 
 typedef struct slice_args {
@@ -297,8 +305,65 @@ static void free_args(slice_args *a)
     free(a->ops_file_text);
 }
 
+/* `slice --check OUTDIR [--json] [--quiet]`. */
+static int check_folder(int argc, char **argv)
+{
+    const char *dir = NULL;
+    bool json = false, quiet = false;
+    for (int i = 0; i < argc; i++) {
+        const char *s = argv[i];
+        if (!strcmp(s, "--check")) continue;
+        if (!strcmp(s, "--json"))
+            json = true;
+        else if (!strcmp(s, "--quiet"))
+            quiet = true;
+        else if (s[0] == '-' && s[1])
+            return cli_error("slice --check: unknown option '%s' (it takes OUTDIR, --json and "
+                             "--quiet)",
+                             s);
+        else if (!dir)
+            dir = s;
+        else
+            return cli_error("slice --check: too many arguments ('%s')", s);
+    }
+    if (!dir || !*dir) return cli_error("slice --check: needs OUTDIR");
+    onnxfold_slice_check_summary sum;
+    onnxfold_error err;
+    onnxfold_status st = onnxfold_slice_check(dir, &sum, &err);
+    if (json) {
+        printf("{\"ok\": %s, \"dir\": ", st == ONNXFOLD_OK ? "true" : "false");
+        json_string(stdout, dir);
+        if (st == ONNXFOLD_OK)
+            printf(", \"slices\": %zu, \"inputs\": %zu, \"outputs\": %zu, \"nodes\": %" PRIu64
+                   ", \"bytes\": %" PRIu64 "}\n",
+                   sum.n_slices, sum.n_inputs, sum.n_outputs, sum.n_nodes, sum.bytes);
+        else {
+            printf(", \"error\": ");
+            json_string(stdout, err.message);
+            printf("}\n");
+        }
+    }
+    if (st != ONNXFOLD_OK) return cli_error("%s", err.message);
+    if (!json && !quiet) {
+        printf("slice --check: ");
+        text_string(stdout, dir);
+        printf(": ok: %zu slice%s, %" PRIu64 " nodes, %zu input%s, %zu output%s, %" PRIu64
+               " bytes checked\n",
+               sum.n_slices, sum.n_slices == 1 ? "" : "s", sum.n_nodes, sum.n_inputs,
+               sum.n_inputs == 1 ? "" : "s", sum.n_outputs, sum.n_outputs == 1 ? "" : "s",
+               sum.bytes);
+    }
+    return CLI_OK;
+}
+
 int cli_slice(int argc, char **argv)
 {
+    for (int i = 0; i < argc; i++)
+        if (!strcmp(argv[i], "--check"))
+            return check_folder(argc, argv);
+        else if (cli_is_help(argv[i]))
+            break;
+
     slice_args a;
     memset(&a, 0, sizeof a);
     a.at = calloc(MAX_LIST, sizeof *a.at);

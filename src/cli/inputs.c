@@ -40,6 +40,11 @@ int cli_feed_option(cli_feed *f, const char *cmd, int argc, char **argv, int *i)
     } else if (strcmp(a, "--random") == 0) {
         f->random = true;
         return 1;
+    } else if (strncmp(a, "--random=", 9) == 0) {
+        if (!parse_u64(a + 9, &f->seed))
+            return cli_error("%s: --random=SEED needs a non-negative integer", cmd), -1;
+        f->random = true;
+        return 1;
     } else if (strcmp(a, "--seed") == 0) {
         if (!val || !parse_u64(val, &f->seed))
             return cli_error("%s: --seed needs a non-negative integer", cmd), -1;
@@ -66,35 +71,123 @@ int cli_feed_option(cli_feed *f, const char *cmd, int argc, char **argv, int *i)
     return 1;
 }
 
+/* ---- targets ------------------------------------------------------------------------------- */
+
+static const onnxfold_io *session_input(const void *o, size_t i)
+{
+    return onnxfold_session_input(o, i);
+}
+
+static int session_required(const void *o, size_t i)
+{
+    return onnxfold_session_input_required(o, i);
+}
+
 /* Input i's file, read as the kind it declares (a sequence input's .pb is a
  * SequenceProto). */
-static int load_file(const onnxfold_session *s, size_t i, const char *path, onnxfold_tensor **out)
+static onnxfold_status session_load(const void *o, size_t i, const char *path,
+                                    onnxfold_tensor **out, onnxfold_error *err)
+{
+    return onnxfold_session_load_input(o, i, path, out, err);
+}
+
+static onnxfold_status session_random(const void *o, size_t i, uint64_t seed,
+                                      const char *const *names, const int64_t *dims, size_t n,
+                                      int64_t def, onnxfold_tensor **out, onnxfold_error *err)
+{
+    return onnxfold_session_random_input(o, i, seed, names, dims, n, def, out, err);
+}
+
+cli_feed_target cli_feed_session(const onnxfold_session *s)
+{
+    return (cli_feed_target){s,
+                             onnxfold_session_inputs(s),
+                             session_input,
+                             session_required,
+                             session_load,
+                             session_random};
+}
+
+static const onnxfold_io *chain_input(const void *o, size_t i)
+{
+    return onnxfold_chain_input(o, i);
+}
+
+static int chain_required(const void *o, size_t i)
+{
+    return onnxfold_chain_input_required(o, i);
+}
+
+static onnxfold_status chain_load(const void *o, size_t i, const char *path, onnxfold_tensor **out,
+                                  onnxfold_error *err)
+{
+    return onnxfold_chain_load_input(o, i, path, out, err);
+}
+
+static onnxfold_status chain_random(const void *o, size_t i, uint64_t seed,
+                                    const char *const *names, const int64_t *dims, size_t n,
+                                    int64_t def, onnxfold_tensor **out, onnxfold_error *err)
+{
+    return onnxfold_chain_random_input(o, i, seed, names, dims, n, def, out, err);
+}
+
+cli_feed_target cli_feed_chain(const onnxfold_chain *c)
+{
+    return (cli_feed_target){
+        c, onnxfold_chain_inputs(c), chain_input, chain_required, chain_load, chain_random};
+}
+
+/* ---- building the values ----------------------------------------------------------------------
+ */
+
+static int load_file(const cli_feed_target *t, size_t i, const char *path, onnxfold_tensor **out)
 {
     onnxfold_error err;
-    if (onnxfold_session_load_input(s, i, path, out, &err) != ONNXFOLD_OK)
-        return cli_error("%s", err.message);
+    if (t->load(t->obj, i, path, out, &err) != ONNXFOLD_OK) return cli_error("%s", err.message);
+    return CLI_OK;
+}
+
+/* With exact_dir: a file for an input the model does not have is refused
+ * (the folder was made for another model, or an input is missing). */
+static int check_dir_count(const cli_feed *f, size_t k)
+{
+    char pb[4096], npy[4096];
+    snprintf(pb, sizeof pb, "%s/input_%zu.pb", f->input_dir, k);
+    snprintf(npy, sizeof npy, "%s/input_%zu.npy", f->input_dir, k);
+    struct stat sb;
+    const char *extra = stat(pb, &sb) == 0 ? pb : stat(npy, &sb) == 0 ? npy : NULL;
+    if (extra)
+        return cli_error("%s: the model takes %zu input%s (input_0 .. input_%zu): more input "
+                         "files than inputs",
+                         extra, k, k == 1 ? "" : "s", k ? k - 1 : 0);
     return CLI_OK;
 }
 
 int cli_feed_build(const cli_feed *f, const onnxfold_session *s, onnxfold_tensor **values)
 {
-    size_t n = onnxfold_session_inputs(s);
+    cli_feed_target t = cli_feed_session(s);
+    return cli_feed_build_for(f, &t, values);
+}
+
+int cli_feed_build_for(const cli_feed *f, const cli_feed_target *t, onnxfold_tensor **values)
+{
+    size_t n = t->n;
     for (size_t i = 0; i < n; i++) values[i] = NULL;
     /* --input NAME=FILE */
     for (size_t k = 0; k < f->n_inputs; k++) {
         size_t i = 0;
-        while (i < n && strcmp(onnxfold_session_input(s, i)->name, f->input_names[k]) != 0) i++;
+        while (i < n && strcmp(t->input(t->obj, i)->name, f->input_names[k]) != 0) i++;
         if (i == n)
             return cli_error("--input %s: the model has no input named '%s'", f->input_names[k],
                              f->input_names[k]);
         if (values[i]) onnxfold_tensor_free(values[i]);
-        if (load_file(s, i, f->input_files[k], &values[i]) != CLI_OK) return CLI_FAIL;
+        if (load_file(t, i, f->input_files[k], &values[i]) != CLI_OK) return CLI_FAIL;
     }
     /* --input-dir: the K-th input that must be fed reads input_K.pb (or .npy) */
     if (f->input_dir) {
         size_t k = 0;
         for (size_t i = 0; i < n; i++) {
-            if (!onnxfold_session_input_required(s, i)) continue;
+            if (!t->required(t->obj, i)) continue;
             char pb[4096], npy[4096];
             snprintf(pb, sizeof pb, "%s/input_%zu.pb", f->input_dir, k);
             snprintf(npy, sizeof npy, "%s/input_%zu.npy", f->input_dir, k);
@@ -102,13 +195,17 @@ int cli_feed_build(const cli_feed *f, const onnxfold_session *s, onnxfold_tensor
             if (values[i]) continue;
             struct stat sb;
             const char *path = stat(pb, &sb) == 0 ? pb : stat(npy, &sb) == 0 ? npy : NULL;
+            if (!path && f->exact_dir && !f->random)
+                return cli_error("input '%s' was not given: no %s or .npy",
+                                 t->input(t->obj, i)->name, pb);
             if (!path) continue;
-            if (load_file(s, i, path, &values[i]) != CLI_OK) return CLI_FAIL;
+            if (load_file(t, i, path, &values[i]) != CLI_OK) return CLI_FAIL;
         }
+        if (f->exact_dir && check_dir_count(f, k) != CLI_OK) return CLI_FAIL;
     }
     for (size_t i = 0; i < n; i++) {
-        if (values[i] || !onnxfold_session_input_required(s, i)) continue;
-        const onnxfold_io *io = onnxfold_session_input(s, i);
+        if (values[i] || !t->required(t->obj, i)) continue;
+        const onnxfold_io *io = t->input(t->obj, i);
         if (!f->random)
             return cli_error("input '%s' was not given (use --input %s=FILE, --input-dir DIR or "
                              "--random)",
@@ -123,8 +220,8 @@ int cli_feed_build(const cli_feed *f, const onnxfold_session *s, onnxfold_tensor
                         io->name, k, p ? p : "unknown");
         }
         onnxfold_error err;
-        if (onnxfold_session_random_input(s, i, f->seed, f->dim_names, f->dim_values, f->n_dims, 1,
-                                          &values[i], &err) != ONNXFOLD_OK)
+        if (t->random(t->obj, i, f->seed, f->dim_names, f->dim_values, f->n_dims, 1, &values[i],
+                      &err) != ONNXFOLD_OK)
             return cli_error("%s", err.message);
     }
     return CLI_OK;

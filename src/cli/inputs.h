@@ -1,6 +1,7 @@
 /* inputs.h — the options `run` and `verify` share for feeding a model:
  * --input NAME=FILE, --input-dir DIR, --random, --seed N, --dim NAME=V,
- * --threads N, --max-iterations N; and building the input values from them. */
+ * --threads N, --max-iterations N; and building the input values from them
+ * (for run-slices too). */
 #ifndef ONNXFOLD_CLI_INPUTS_H
 #define ONNXFOLD_CLI_INPUTS_H
 
@@ -21,7 +22,26 @@ typedef struct cli_feed {
     int64_t dim_values[CLI_MAX_ARGS];
     size_t n_dims;
     onnxfold_run_options run;
+    bool exact_dir; /* --input-dir must hold no input file past the last input */
 } cli_feed;
+
+/* What is fed: a session's inputs (run, verify) or a slice chain's model
+ * inputs (run-slices), behind one set of calls. */
+typedef struct cli_feed_target {
+    const void *obj;
+    size_t n;
+    const onnxfold_io *(*input)(const void *obj, size_t i);
+    int (*required)(const void *obj, size_t i);
+    onnxfold_status (*load)(const void *obj, size_t i, const char *path, onnxfold_tensor **out,
+                            onnxfold_error *err);
+    onnxfold_status (*random)(const void *obj, size_t i, uint64_t seed,
+                              const char *const *dim_names, const int64_t *dims_given,
+                              size_t n_dims, int64_t default_dim, onnxfold_tensor **out,
+                              onnxfold_error *err);
+} cli_feed_target;
+
+cli_feed_target cli_feed_session(const onnxfold_session *s);
+cli_feed_target cli_feed_chain(const onnxfold_chain *c);
 
 /* Consumes argv[*i] (and its value) when it is one of the shared options.
  * Returns 1 when consumed, 0 when not one of them, -1 after printing an error. */
@@ -32,6 +52,8 @@ int cli_feed_option(cli_feed *f, const char *cmd, int argc, char **argv, int *i)
  * fed); free them with cli_feed_free. Returns CLI_OK or CLI_FAIL (message
  * printed). */
 int cli_feed_build(const cli_feed *f, const onnxfold_session *s, onnxfold_tensor **values);
+/* The same for any target; values gets t->n entries. */
+int cli_feed_build_for(const cli_feed *f, const cli_feed_target *t, onnxfold_tensor **values);
 void cli_feed_free(onnxfold_tensor **values, size_t n);
 /* Prints "  name: dtype [dims]  min .. max  mean m" for an output. */
 void cli_print_value(const char *name, const onnxfold_tensor *t);

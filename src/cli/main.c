@@ -31,7 +31,10 @@ static const char usage[] =
     "                                random, outputs to .pb or .npy files\n"
     "  verify A B [options]          run two models on the same inputs and compare outputs\n"
     "  slice MODEL OUTDIR [options]  cut a model into standalone slices for proving piece by\n"
-    "                                piece, with metadata.json\n"
+    "                                piece, with metadata.json; 'slice --check OUTDIR' checks\n"
+    "                                a folder against its metadata\n"
+    "  run-slices OUTDIR [options]   run the slices in a chain; the model's outputs, and each\n"
+    "                                slice's inputs and outputs with --per-slice\n"
     "\n"
     "Run 'onnxfold COMMAND --help' for a command's options.\n"
     "Exit status: 0 success, 1 verify found a difference, 2 bad usage or bad input (the\n"
@@ -100,5 +103,6 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "optimize") == 0) return cli_optimize(argc - 2, argv + 2);
     if (strcmp(cmd, "verify") == 0) return cli_verify(argc - 2, argv + 2);
     if (strcmp(cmd, "slice") == 0) return cli_slice(argc - 2, argv + 2);
+    if (strcmp(cmd, "run-slices") == 0) return cli_run_slices(argc - 2, argv + 2);
     return cli_error("unknown command '%s' (see 'onnxfold --help')", cmd);
 }

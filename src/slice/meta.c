@@ -72,12 +72,24 @@ void sl_meta_write_value(FILE *f, const char *name, const ir_type *t)
     write_value(f, name, t, NULL);
 }
 
-static void write_values(FILE *f, ir_value *const *v, uint32_t n)
+/* The type slice files declare for v: the one of the model's own entry in
+ * `l` (its graph inputs or outputs) when it has one, as slice/build.c's
+ * entry_for writes it, else v's inferred type. A model output's declared
+ * type may be less precise than the inferred one (a symbolic dim where
+ * inference found a size): the record must say what the file says. */
+static const ir_type *declared_type(const ir_value_infos *l, const ir_value *v)
+{
+    for (uint32_t i = 0; i < l->n; i++)
+        if (l->items[i].value == v) return l->items[i].type ? l->items[i].type : v->type;
+    return v->type;
+}
+
+static void write_values(FILE *f, const ir_value_infos *l, ir_value *const *v, uint32_t n)
 {
     fputc('[', f);
     for (uint32_t i = 0; i < n; i++) {
         fprintf(f, "%s\n        ", i ? "," : "");
-        write_value(f, v[i]->name, v[i]->type, NULL);
+        write_value(f, v[i]->name, declared_type(l, v[i]), NULL);
     }
     fputs(n ? "\n      ]" : "]", f);
 }
@@ -151,7 +163,6 @@ static void write_op_types(FILE *f, const sl_plan *p, const sl_slice *s)
 static void write_slice(FILE *f, const ir_model *m, const sl_plan *p, const sl_slices *all,
                         uint32_t k, const sl_meta_file *file)
 {
-    (void)m;
     const sl_slice *s = &all->s[k];
     fprintf(f, "    {\n      \"index\": %u,\n      \"file\": ", k);
     base_json_write_string(f, file->file);
@@ -162,9 +173,9 @@ static void write_slice(FILE *f, const ir_model *m, const sl_plan *p, const sl_s
     fputs(",\n      \"provable\": ", f);
     fputs(p->provable ? (p->provable[k] ? "true" : "false") : "null", f);
     fputs(",\n      \"inputs\": ", f);
-    write_values(f, s->inputs, s->n_inputs);
+    write_values(f, &m->graph->inputs, s->inputs, s->n_inputs);
     fputs(",\n      \"outputs\": ", f);
-    write_values(f, s->outputs, s->n_outputs);
+    write_values(f, &m->graph->outputs, s->outputs, s->n_outputs);
     fputs(",\n      \"nodes\": [", f);
     for (uint32_t i = s->begin; i < s->end; i++) {
         if (i > s->begin) fputs(", ", f);
