@@ -3,6 +3,7 @@
  * (slice/build) and written into a staging folder with its SHA-256, then
  * metadata.json, then the folder put in place whole (base/stage). */
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,7 +37,48 @@ typedef struct slice_run {
     char (*sha)[65];
     char **names; /* malloc'ed file names, 2 per slice: model, data */
     base_diag *d;
+    /* The source file's digest, computed on a thread of its own while the
+     * slices are written and hashed (the two take about as long). */
+    pthread_t src_thread;
+    bool src_started;
+    base_status src_status;
+    base_diag src_diag;
+    char src_sha[65];
 } slice_run;
+
+static void *hash_source(void *arg)
+{
+    slice_run *r = arg;
+    r->src_status = base_sha256_file(r->o->source_path, r->src_sha, &r->src_diag);
+    return NULL;
+}
+
+/* Starts hashing the source file; without a thread it is hashed when the
+ * metadata is written. */
+static void source_hash_start(slice_run *r)
+{
+    if (r->o->source_path)
+        r->src_started = pthread_create(&r->src_thread, NULL, hash_source, r) == 0;
+}
+
+/* The source's digest (NULL without a source path). */
+static base_status source_hash_finish(slice_run *r, const char **hex)
+{
+    *hex = NULL;
+    if (!r->o->source_path) return BASE_OK;
+    if (r->src_started) {
+        pthread_join(r->src_thread, NULL);
+        r->src_started = false;
+    } else if (r->src_status == BASE_OK && !r->src_sha[0]) {
+        hash_source(r);
+    }
+    if (r->src_status != BASE_OK) {
+        *r->d = r->src_diag;
+        return r->src_status;
+    }
+    *hex = r->src_sha;
+    return BASE_OK;
+}
 
 static void to_public(const sl_cost *c, onnxfold_cost *o)
 {
@@ -110,11 +152,10 @@ static base_status write_slice(slice_run *r, uint32_t k)
 
 static base_status write_metadata(slice_run *r)
 {
-    char src_sha[65];
-    base_status st = BASE_OK;
-    if (r->o->source_path) st = base_sha256_file(r->o->source_path, src_sha, r->d);
+    const char *src_sha;
+    base_status st = source_hash_finish(r, &src_sha);
     if (st != BASE_OK) return st;
-    sl_meta_source src = {r->o->source_path,      r->o->source_path ? src_sha : NULL,
+    sl_meta_source src = {r->o->source_path,      src_sha,
                           mode_names[r->o->mode], &r->so,
                           r->o->supported_ops,    r->o->n_supported_ops,
                           r->o->optimized != 0,   r->o->input_shapes,
@@ -191,6 +232,7 @@ onnxfold_status onnxfold_slice(onnxfold_model *model, const char *outdir,
     base_strmap_init(&r.supported);
     base_stage_init(&r.stage);
     base_status st = make_options(&r);
+    if (st == BASE_OK) source_hash_start(&r);
     op_infer_stats is;
     if (st == BASE_OK) st = op_infer_model(r.m, NULL, &is, &d);
     if (st == BASE_OK) st = sl_plan_make(r.m, &r.so, &r.plan, &d);
@@ -210,6 +252,7 @@ onnxfold_status onnxfold_slice(onnxfold_model *model, const char *outdir,
     if (st == BASE_OK) st = write_metadata(&r);
     if (st == BASE_OK) st = base_stage_commit(&r.stage, &d);
     if (st == BASE_OK && report) st = make_report(&r, report);
+    if (r.src_started) pthread_join(r.src_thread, NULL); /* a failure before the metadata */
     base_stage_abort(&r.stage);
     for (size_t i = 0; r.names && i < 2 * (size_t)n; i++) free(r.names[i]);
     free(r.names);
