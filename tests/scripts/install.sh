@@ -27,6 +27,14 @@ header="$work/prefix/include/onnxfold.h"
 grep -o 'ONNXFOLD_API [^(]*(' "$header" | grep -o 'onnxfold_[a-z0-9_]*($' | tr -d '(' | sort >"$work/api.txt"
 nm -D --defined-only "$libdir/libonnxfold.so" | awk '{ print $NF }' | sort >"$work/exported.txt"
 check "the header declares the API ($(wc -l <"$work/api.txt") functions)" '[ -s "$work/api.txt" ]'
+# every function the header declares is marked ONNXFOLD_API (one that is not
+# would be declared but missing from the library; names after "(*" are
+# function-pointer types)
+cc -E -P "$header" | tr '\n' ' ' |
+    perl -ne 'while (/(?<!\(\*)(?<!\( \*)\b(onnxfold_[a-z0-9_]+)\s*\(/g) { print "$1\n" }' |
+    sort -u >"$work/declared.txt"
+check "every function the header declares is marked ONNXFOLD_API" \
+    'diff "$work/declared.txt" "$work/api.txt" >"$work/decl.diff" || { head -20 "$work/decl.diff"; false; }'
 check "libonnxfold.so exports exactly the header's functions" \
     'diff "$work/api.txt" "$work/exported.txt" >"$work/exports.diff" || { head -20 "$work/exports.diff"; false; }'
 
