@@ -233,6 +233,20 @@ static base_status infer_body(op_infer_ctx *ic, const ir_graph *g, const op_type
     return ic->infer_graph(ic, g, in, n_in, out, n_out);
 }
 
+/* An If branch; `lenient`: an inconsistency inside it leaves its outputs
+ * unknown instead of failing. */
+static base_status infer_branch(op_infer_ctx *ic, const ir_graph *g, op_type *out, uint32_t n,
+                                bool lenient)
+{
+    base_status st = infer_body(ic, g, NULL, 0, out, n);
+    if (st == BASE_ERR_INVALID && lenient) {
+        if (ic->d) *ic->d = (base_diag){0};
+        for (uint32_t i = 0; i < n; i++) op_type_unknown(&out[i]);
+        st = BASE_OK;
+    }
+    return st;
+}
+
 static base_status cf_if_infer(op_infer_ctx *ic, const cf_attrs *a)
 {
     uint32_t n = ic->n_out;
@@ -243,12 +257,17 @@ static base_status cf_if_infer(op_infer_ctx *ic, const cf_attrs *a)
     if (cond->dtype && cond->dtype != IR_DTYPE_BOOL)
         st = base_diag_set(ic->d, BASE_ERR_INVALID, "cond must be bool, not %s",
                            op_dtype_name(cond->dtype));
-    if (st == BASE_OK) st = infer_body(ic, a->then_g, NULL, 0, t, n);
-    if (st == BASE_OK) st = infer_body(ic, a->else_g, NULL, 0, t + n, n);
     const op_tensor *cv = ic->value[0];
     int taken = cv && cv->dtype == IR_DTYPE_BOOL && cv->numel == 1
                     ? (((const uint8_t *)cv->data)[0] ? 0 : 1)
                     : -1;
+    /* With a known condition only the branch taken is inferred: the other
+     * never runs and may not even fit these inputs (ONNX's expansion of
+     * AffineGrid splits a 5-element size into 4 in its 2-D branch). With an
+     * unknown one, a branch that contradicts itself for these inputs can only
+     * fail if it is taken at run time: its outputs are left unknown. */
+    if (st == BASE_OK && taken != 1) st = infer_branch(ic, a->then_g, t, n, taken < 0);
+    if (st == BASE_OK && taken != 0) st = infer_branch(ic, a->else_g, t + n, n, taken < 0);
     for (uint32_t i = 0; i < n && st == BASE_OK; i++) {
         if (taken >= 0) {
             ic->out[i] = t[(uint32_t)taken * n + i];

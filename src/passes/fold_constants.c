@@ -43,7 +43,11 @@ static base_status try_fold(pass_ctx *c, ir_node *n)
         }
         if (!pass_is_constant(c, v)) return BASE_OK; /* not a candidate */
     }
-    if (!any_input) return BASE_OK; /* Constant, random generators, SequenceEmpty */
+    /* Constant nodes are constant-to-initializer's; other nodes without inputs
+     * (OptionalHasElement with its input absent, random operators,
+     * SequenceEmpty) go on: random ones and non-tensor results are refused
+     * below with their reason */
+    if (!any_input && pass_is_op(n, "Constant")) return BASE_OK;
     op_tensor *in[64] = {0}, *out[64] = {0};
     if (ni > 64 || no > 64) {
         pass_refuse(c, n, "more than 64 inputs or outputs");

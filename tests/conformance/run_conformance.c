@@ -1,7 +1,7 @@
 /* run_conformance.c — runs the ONNX backend node tests with onnxfold's executor.
  *
  * usage: run_conformance SUITE_DIR EXPECT_FILE [--filter SUBSTR] [--update]
- *                        [--threads N] [--quiet]
+ *                        [--threads N] [--quiet] [--fold]
  *
  * SUITE_DIR holds one folder per test (model.onnx and test_data_set_N/ with
  * input_K.pb and output_K.pb; ../shared/onnx-node-tests/v1.22.0). Every test
@@ -10,6 +10,16 @@
  * ONNX's own runner; NaN equals NaN; integers, bools and strings exact).
  * One line per test (PASS / FAIL / ERROR and why), then a per-operator table
  * and the totals.
+ *
+ * --fold checks the optimizer instead (issue #7): each test's inputs of data
+ * set 0 become initializers, the default passes run, and every output must
+ * now be a constant equal to the expected output. An output that stays
+ * computed must have a reason the report names (a refused fold: a random
+ * operator, a result over the size limit, ...) or be fed by an input that
+ * cannot be a constant (a sequence or optional); the optimized model is then
+ * run on those inputs and must give the expected outputs. Tests the executor
+ * is expected to fail (EXPECT_FILE) are skipped. The totals say how many
+ * tests folded whole.
  *
  * EXPECT_FILE lists the tests expected not to pass, one per line:
  *     test_name  reason
@@ -32,6 +42,8 @@
 #include "api/values.h"
 #include "eval/compare.h"
 #include "eval/exec.h"
+#include "ops/tensor.h"
+#include "passes/pass.h"
 #include "proto/pb.h"
 
 #define RTOL 1e-3
@@ -44,7 +56,8 @@ typedef struct expect {
 
 typedef struct result {
     char *name;
-    int status; /* 0 pass, 1 fail, 2 error */
+    int status;  /* 0 pass, 1 fail, 2 error */
+    bool folded; /* --fold: every output became a constant */
     char why[1200];
     char ops[256];
 } result;
@@ -156,7 +169,9 @@ static int run_data_set(ir_model *m, ev_session *s, const char *dir, result *r)
     return status;
 }
 
-static void run_test(const char *suite, const char *name, uint32_t threads, result *r)
+static void fold_test(ir_model *m, const char *dir, uint32_t threads, result *r);
+
+static void run_test(const char *suite, const char *name, uint32_t threads, bool fold, result *r)
 {
     char path[8192];
     r->name = strdup(name);
@@ -169,6 +184,14 @@ static void run_test(const char *suite, const char *name, uint32_t threads, resu
         return;
     }
     list_ops(m, r->ops, sizeof r->ops);
+    if (fold) {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s/%s/test_data_set_0", suite, name);
+        r->status = 0;
+        fold_test(m, dir, threads, r);
+        ir_model_free(m);
+        return;
+    }
     ev_session *s;
     ev_options o = {threads, 0, 0};
     if (ev_session_new(m, &o, &s, &d) != BASE_OK) {
@@ -188,6 +211,166 @@ static void run_test(const char *suite, const char *name, uint32_t threads, resu
     ir_model_free(m);
 }
 
+/* --fold: data set 0's tensor inputs become initializers (their graph inputs
+ * removed); returns the inputs that could not (non-tensor values) in *kept. */
+static int inputs_to_constants(ir_model *m, const char *dir, op_tensor ***kept, result *r)
+{
+    ir_graph *g = m->graph;
+    base_diag d = {0};
+    uint32_t n = g->inputs.n, file = 0;
+    *kept = calloc(n + 1, sizeof **kept);
+    char path[8192];
+    /* read every file first: removing inputs renumbers them */
+    op_tensor **vals = calloc(n + 1, sizeof *vals);
+    for (uint32_t i = 0; i < n; i++) {
+        const ir_value_info *vi = &g->inputs.items[i];
+        if (vi->value->init || vi->value->sparse_init) continue;
+        snprintf(path, sizeof path, "%s/input_%" PRIu32 ".pb", dir, file++);
+        if (api_value_load(path, vi->type, &vals[i], &d) != BASE_OK) {
+            snprintf(r->why, sizeof r->why, "input: %s", d.msg);
+            for (uint32_t j = 0; j < n; j++) op_tensor_free(vals[j]);
+            free(vals);
+            return 2;
+        }
+    }
+    uint32_t n_kept = 0;
+    for (uint32_t i = n; i-- > 0;) {
+        if (!vals[i]) continue;
+        ir_value *v = g->inputs.items[i].value;
+        ir_tensor *t;
+        if (vals[i]->kind != OP_KIND_TENSOR) {
+            (*kept)[n_kept++] = vals[i]; /* fed at run time, in reverse input order */
+            continue;
+        }
+        if (op_tensor_to_ir(m, vals[i], v->name, &t, &d) != BASE_OK) {
+            snprintf(r->why, sizeof r->why, "input to constant: %s", d.msg);
+            for (uint32_t j = 0; j <= i; j++) op_tensor_free(vals[j]);
+            free(vals);
+            return 2;
+        }
+        op_tensor_free(vals[i]);
+        t->name = v->name;
+        ir_graph_remove_input(g, i);
+        if (ir_graph_add_initializer(g, t) != v) {
+            snprintf(r->why, sizeof r->why, "input '%s' cannot become an initializer", v->name);
+            for (uint32_t j = 0; j < i; j++) op_tensor_free(vals[j]);
+            free(vals);
+            return 2;
+        }
+    }
+    free(vals);
+    /* kept values back in input order */
+    for (uint32_t a = 0, b = n_kept ? n_kept - 1 : 0; a < b; a++, b--) {
+        op_tensor *x = (*kept)[a];
+        (*kept)[a] = (*kept)[b];
+        (*kept)[b] = x;
+    }
+    return 0;
+}
+
+static void fold_test(ir_model *m, const char *dir, uint32_t threads, result *r)
+{
+    base_diag d = {0};
+    op_tensor **kept = NULL;
+    r->status = inputs_to_constants(m, dir, &kept, r);
+    bool *enabled = calloc(pass_table_size, sizeof *enabled);
+    pass_stats *stats = calloc(pass_table_size, sizeof *stats);
+    for (size_t i = 0; i < pass_table_size; i++) enabled[i] = pass_table[i].on_by_default;
+    pass_report rep;
+    pass_report_init(&rep);
+    pass_opts po = {PASS_FOLD_MAX_BYTES, false, false, NULL};
+    if (r->status == 0 && pass_run_pipeline(m, &po, enabled, stats, &rep, &d) != BASE_OK) {
+        snprintf(r->why, sizeof r->why, "optimize: %s", d.msg);
+        r->status = 2;
+    }
+    if (r->status == 0 && ir_verify(m, &d) != BASE_OK) {
+        snprintf(r->why, sizeof r->why, "optimized model: %s", d.msg);
+        r->status = 2;
+    }
+    /* outputs that are constants now: compared here; the rest by a run */
+    ir_graph *g = m->graph;
+    uint32_t n_out = r->status == 0 ? g->outputs.n : 0, n_const = 0;
+    char path[8192];
+    for (uint32_t k = 0; k < n_out && r->status == 0; k++) {
+        const ir_value_info *vi = &g->outputs.items[k];
+        if (!vi->value->init) continue;
+        n_const++;
+        op_tensor *got = NULL, *want = NULL;
+        snprintf(path, sizeof path, "%s/output_%" PRIu32 ".pb", dir, k);
+        if (op_tensor_from_ir(m, vi->value->init, &got, &d) != BASE_OK ||
+            api_value_load(path, vi->type, &want, &d) != BASE_OK) {
+            snprintf(r->why, sizeof r->why, "output %" PRIu32 ": %s", k, d.msg);
+            r->status = 2;
+        } else {
+            ev_diff diff;
+            ev_compare(got, want, ATOL, RTOL, &diff);
+            if (!diff.equal) {
+                snprintf(r->why, sizeof r->why, "folded output %" PRIu32 " ('%s'): %s", k,
+                         vi->value->name, diff.why);
+                r->status = 1;
+            }
+        }
+        op_tensor_free(got);
+        op_tensor_free(want);
+    }
+    r->folded = r->status == 0 && n_const == n_out;
+    if (r->status == 0 && !r->folded) {
+        /* not folded whole: there must be a reason, and the rest must still compute right */
+        if (!rep.n_refusals && !kept[0]) {
+            snprintf(r->why, sizeof r->why,
+                     "%" PRIu32 " of %" PRIu32 " outputs left computed and no refusal recorded",
+                     n_out - n_const, n_out);
+            r->status = 1;
+        } else {
+            ev_session *s;
+            ev_options o = {threads, 0, 0};
+            if (ev_session_new(m, &o, &s, &d) != BASE_OK) {
+                snprintf(r->why, sizeof r->why, "optimized model: %s", d.msg);
+                r->status = 2;
+            } else {
+                uint32_t n_in = ev_input_count(s), j = 0;
+                op_tensor **ins = calloc(n_in + 1, sizeof *ins), **outs;
+                outs = calloc(ev_output_count(s) + 1, sizeof *outs);
+                for (uint32_t i = 0; i < n_in; i++)
+                    if (ev_input_required(s, i)) ins[i] = kept[j++];
+                if (ev_run(s, ins, outs, &d) != BASE_OK) {
+                    snprintf(r->why, sizeof r->why, "optimized model: %s", d.msg);
+                    r->status = 2;
+                }
+                for (uint32_t k = 0; k < ev_output_count(s) && r->status == 0; k++) {
+                    op_tensor *want = NULL;
+                    snprintf(path, sizeof path, "%s/output_%" PRIu32 ".pb", dir, k);
+                    if (api_value_load(path, ev_output(s, k)->type, &want, &d) != BASE_OK) {
+                        snprintf(r->why, sizeof r->why, "expected output: %s", d.msg);
+                        r->status = 2;
+                        break;
+                    }
+                    ev_diff diff;
+                    ev_compare(outs[k], want, ATOL, RTOL, &diff);
+                    if (!diff.equal) {
+                        snprintf(r->why, sizeof r->why, "optimized output %" PRIu32 ": %s", k,
+                                 diff.why);
+                        r->status = 1;
+                    }
+                    op_tensor_free(want);
+                }
+                for (uint32_t k = 0; k < ev_output_count(s); k++) op_tensor_free(outs[k]);
+                free(ins);
+                free(outs);
+                ev_session_free(s);
+            }
+            if (r->status == 0)
+                snprintf(r->why, sizeof r->why, "kept: %s",
+                         rep.n_refusals ? rep.refusals[0].reason : "a non-tensor input");
+        }
+    }
+    for (uint32_t i = 0; kept && kept[i]; i++) op_tensor_free(kept[i]);
+    free(kept);
+    pass_report_free(&rep);
+    free(enabled);
+    free(stats);
+}
+
 typedef struct op_stat {
     char *op;
     int pass, total;
@@ -197,11 +380,11 @@ int main(int argc, char **argv)
 {
     if (argc < 3) {
         fprintf(stderr, "usage: run_conformance SUITE_DIR EXPECT_FILE [--filter S] [--update] "
-                        "[--threads N] [--quiet]\n");
+                        "[--threads N] [--quiet] [--fold]\n");
         return 2;
     }
     const char *suite = argv[1], *expect_path = argv[2], *filter = NULL;
-    bool update = false, quiet = false;
+    bool update = false, quiet = false, fold = false;
     uint32_t threads = 1;
     for (int i = 3; i < argc; i++) {
         if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
@@ -210,6 +393,8 @@ int main(int argc, char **argv)
             update = true;
         else if (strcmp(argv[i], "--quiet") == 0)
             quiet = true;
+        else if (strcmp(argv[i], "--fold") == 0)
+            fold = true;
         else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
             threads = (uint32_t)atoi(argv[++i]);
         else {
@@ -236,19 +421,32 @@ int main(int argc, char **argv)
     size_t n_exp;
     expect *exp = load_expect(expect_path, &n_exp);
     result *res = calloc(n ? n : 1, sizeof *res);
-    int passed = 0, regress = 0, unexpected = 0, expected_fail = 0;
+    int passed = 0, regress = 0, unexpected = 0, expected_fail = 0, skipped = 0, folded = 0;
+    if (fold && update) {
+        fprintf(stderr, "run_conformance: --update and --fold do not go together\n");
+        return 2;
+    }
     op_stat *stats = calloc(1024, sizeof *stats);
     size_t n_stats = 0;
     for (size_t i = 0; i < n; i++) {
         struct timespec t0, t1;
+        if (fold &&
+            find_expect(exp, n_exp, names[i])) { /* the executor fails it: nothing to fold */
+            find_expect(exp, n_exp, names[i])->seen = true;
+            res[i].name = strdup(names[i]);
+            res[i].status = 3;
+            skipped++;
+            continue;
+        }
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        run_test(suite, names[i], threads, &res[i]);
+        run_test(suite, names[i], threads, fold, &res[i]);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
         result *r = &res[i];
         expect *e = find_expect(exp, n_exp, r->name);
         if (e) e->seen = true;
         const char *tag;
+        if (r->folded) folded++;
         if (r->status == 0) {
             passed++;
             tag = e ? "UNEXPECTED PASS" : "PASS";
@@ -261,9 +459,8 @@ int main(int argc, char **argv)
                 regress++;
         }
         if (!quiet || (r->status == 0) == (e != NULL))
-            printf("%-5s %s%s%s%s%s\n", tag, r->name, r->status ? ": " : "",
-                   r->status ? r->why : "", e && r->status ? "  [expected]" : "",
-                   secs > 2 ? "  (slow)" : "");
+            printf("%-5s %s%s%s%s%s\n", tag, r->name, r->status || r->why[0] ? ": " : "", r->why,
+                   e && r->status ? "  [expected]" : "", secs > 2 ? "  (slow)" : "");
         /* per-op table over the ops each test uses */
         char ops[256];
         snprintf(ops, sizeof ops, "%s", r->ops);
@@ -273,11 +470,12 @@ int main(int argc, char **argv)
             if (k == n_stats && n_stats < 1024) stats[n_stats++].op = strdup(tok);
             if (k < n_stats) {
                 stats[k].total++;
-                if (r->status == 0) stats[k].pass++;
+                if (fold ? r->folded : r->status == 0) stats[k].pass++; /* --fold: folded whole */
             }
         }
     }
-    printf("\nper operator (tests using it: passed / total)\n");
+    printf(fold ? "\nper operator (tests using it: folded whole / run)\n"
+                : "\nper operator (tests using it: passed / total)\n");
     for (size_t k = 0; k < n_stats; k++) {
         printf("  %-32s %4d / %-4d%s\n", stats[k].op, stats[k].pass, stats[k].total,
                stats[k].pass == stats[k].total ? "" : "  *");
@@ -309,8 +507,15 @@ int main(int argc, char **argv)
         fclose(f);
         printf("rewrote %s\n", expect_path);
     }
-    printf("\n%d of %zu tests passed; %d expected failures; %d regressions; %d unexpected passes\n",
-           passed, n, expected_fail, regress, unexpected);
+    if (fold)
+        printf("\n--fold: %d of %zu tests give their expected outputs after optimizing with "
+               "constant inputs (%d folded whole to constants, %d kept computed with a reason); "
+               "%d skipped (the executor is expected to fail them); %d regressions\n",
+               passed, n - (size_t)skipped, folded, passed - folded, skipped, regress);
+    else
+        printf("\n%d of %zu tests passed; %d expected failures; %d regressions; %d unexpected "
+               "passes\n",
+               passed, n, expected_fail, regress, unexpected);
     for (size_t i = 0; i < n; i++) free(res[i].name);
     for (size_t i = 0; i < n; i++) free(names[i]);
     for (size_t i = 0; i < n_exp; i++) {

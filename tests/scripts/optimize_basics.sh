@@ -90,4 +90,11 @@ no_leftovers "nothing written on a refused --report" "$work" "$work/x.onnx"
 check "--report is IN: IN still loads" "$O" info keep_in.onnx
 check "--input-shape fixes the dims" sh -c "'$O' optimize chain.onnx fixed.onnx --input-shape X=2,3 &&
 \"$PYTHON\" -c \"import onnx; m = onnx.load('fixed.onnx'); d = m.graph.input[0].type.tensor_type.shape.dim; assert [x.dim_value for x in d] == [2, 3]\""
+# An If whose branch contradicts itself for the inputs' shapes but is never
+# taken (ONNX's expansion of AffineGrid: the 2-D branch splits a 5-element
+# size into 4) must not stop optimize; the result computes the same.
+ag=$SHARED/onnx-node-tests/v1.22.0/test_affine_grid_3d_expanded
+check "optimize: an If branch that cannot fit its inputs is not an error" "$O" optimize "$ag/model.onnx" ag.onnx
+check "optimize: ... and the result computes the expected output" "$O" verify ag.onnx "$ag/model.onnx" \
+    --input-dir "$ag/test_data_set_0"
 finish
