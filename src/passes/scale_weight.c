@@ -3,6 +3,7 @@
  * the pool, and the on-demand payload that computes any byte range from W. */
 #include "passes/scale_weight.h"
 
+#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,8 +220,10 @@ static base_status lazy_fill(ir_model *m, const ir_lazy *lz, uint64_t offset, si
     return st;
 }
 
-/* The check at creation: every value computed once into a scratch block and
- * dropped, the source's pages given back behind it. */
+/* The check at creation, the source's pages given back behind it: a row with
+ * one multiplier is decided by its largest magnitude; otherwise (a weight
+ * whose columns are the channels) every value is computed once into a scratch
+ * block and dropped. */
 typedef struct check_job {
     ir_model *m;
     const sw_lazy *z;
@@ -230,11 +233,75 @@ typedef struct check_job {
 
 enum { CHECK_BLOCK = 1 << 18 }; /* bytes */
 
+/* The largest magnitude among n elements at p, as its bit pattern with the
+ * sign cleared: NaN patterns above infinity above every finite value, the
+ * finite ones in the order of their magnitudes. */
+#define MAXBITS_FN(NAME, U, MASK)                                                                  \
+    static U NAME(const uint8_t *p, size_t n)                                                      \
+    {                                                                                              \
+        U m = 0;                                                                                   \
+        for (size_t i = 0; i < n; i++) {                                                           \
+            U u;                                                                                   \
+            memcpy(&u, p + i * sizeof u, sizeof u);                                                \
+            u &= (U)(MASK);                                                                        \
+            m = u > m ? u : m;                                                                     \
+        }                                                                                          \
+        return m;                                                                                  \
+    }
+MAXBITS_FN(maxbits16, uint16_t, 0x7fffu)
+MAXBITS_FN(maxbits32, uint32_t, 0x7fffffffu)
+MAXBITS_FN(maxbits64, uint64_t, 0x7fffffffffffffffu)
+
+/* Whether row r (at p) times its one multiplier is finite everywhere.
+ * Rounding is monotonic in the magnitude, so it is exactly when the row
+ * holds no NaN or infinity and its largest magnitude times |m| rounds to a
+ * finite value: one product decides, the row is only read. */
+static bool row_finite(const sw_layout *l, const double *mul, uint64_t r, const uint8_t *p)
+{
+    size_t mstep;
+    double am = fabs(row_mul(l, mul, r, &mstep)[0]);
+    uint8_t big[8], res[8];
+    bool bad = false;
+    switch (elem_size(l->dtype)) {
+    case 2: {
+        uint16_t b = maxbits16(p, (size_t)l->n);
+        memcpy(big, &b, sizeof b);
+        break;
+    }
+    case 4: {
+        uint32_t b = maxbits32(p, (size_t)l->n);
+        memcpy(big, &b, sizeof b);
+        break;
+    }
+    default: {
+        uint64_t b = maxbits64(p, (size_t)l->n);
+        memcpy(big, &b, sizeof b);
+        break;
+    }
+    }
+    scale_for(l->dtype)(big, res, 1, &am, 0, &bad);
+    return !bad;
+}
+
 static void check_rows(void *ctx, uint64_t begin, uint64_t end)
 {
     check_job *j = ctx;
     const sw_layout *l = &j->z->l;
     size_t es = elem_size(l->dtype);
+    if (l->kind != SW_COLUMNS) { /* one multiplier per row: the row's maximum decides */
+        uint64_t row_bytes = l->n * es;
+        uint64_t per = row_bytes >= CHECK_BLOCK ? 1 : CHECK_BLOCK / row_bytes;
+        for (uint64_t r = begin; r < end && !atomic_load(&j->bad); r += per) {
+            uint64_t r1 = end - r < per ? end : r + per;
+            for (uint64_t q = r; q < r1; q++)
+                if (!row_finite(l, j->z->mul, q, j->in + q * row_bytes)) {
+                    atomic_store(&j->bad, true);
+                    break;
+                }
+            ir_tensor_release(j->m, j->z->src, r * row_bytes, (r1 - r) * row_bytes);
+        }
+        return;
+    }
     uint8_t *buf = malloc(CHECK_BLOCK);
     if (!buf) {
         atomic_store(&j->nomem, true);

@@ -237,34 +237,77 @@ static void every_layout_and_type(void **state)
 static void not_finite_refused(void **state)
 {
     (void)state;
-    const layout_case *c = &cases[0];
-    for (size_t di = 0; di < sizeof dtypes / sizeof *dtypes; di++)
-        for (int kind = 0; kind < 2; kind++) {
+    for (size_t ci = 0; ci < sizeof cases / sizeof *cases; ci++)
+        for (size_t di = 0; di < sizeof dtypes / sizeof *dtypes; di++)
+            for (int kind = 0; kind < 4; kind++) {
+                const layout_case *c = &cases[ci];
+                int32_t dt = dtypes[di];
+                ir_model *m = ir_model_new();
+                assert_non_null(m);
+                uint64_t n = numel_of(c), size = n * esize(dt);
+                uint8_t *w = malloc(size), *o = malloc(size);
+                assert_true(w && o);
+                for (uint64_t i = 0; i < n; i++) put(dt, w, i, 0.25);
+                double mul[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+                double big = dt == IR_DTYPE_DOUBLE ? 1e300 : dt == IR_DTYPE_FLOAT16 ? 6e4 : 3e38;
+                if (kind == 0) { /* overflow of the type's range: the last element, last channel */
+                    put(dt, w, n - 1, big);
+                    mul[c->channels - 1] = dt == IR_DTYPE_DOUBLE ? 1e10 : 4;
+                } else if (kind == 1) { /* a NaN in the middle */
+                    put(dt, w, n / 2, NAN);
+                } else if (kind == 2) { /* an infinity in the first element */
+                    put(dt, w, 0, INFINITY);
+                } else { /* the largest value times a multiplier just past the range */
+                    put(dt, w, 1, big);
+                    mul[0] = -(dt == IR_DTYPE_DOUBLE ? 1e10 : 4); /* the sign does not matter */
+                    mul[1] = mul[0];
+                }
+                sw_layout l;
+                sw_layout_make(&l, c->kind, dt, c->dims, c->rank, c->group);
+                assert_false(sw_scale(&l, mul, w, o, NULL));
+                base_diag d = {0};
+                ir_tensor *src = tensor_of(m, c, dt, w, size, NULL);
+                const ir_lazy *lz = (const ir_lazy *)1;
+                bool finite = true;
+                assert_int_equal(sw_lazy_make(m, &l, src, mul, NULL, &lz, &finite, &d), BASE_OK);
+                assert_false(finite);
+                assert_null(lz);
+                free(w), free(o);
+                ir_model_free(m);
+            }
+}
+
+/* Rows right at the edge of the range: the largest value times its
+ * multiplier stays finite, so the fusion is allowed, both ways alike. */
+static void finite_at_the_edge(void **state)
+{
+    (void)state;
+    for (size_t ci = 0; ci < sizeof cases / sizeof *cases; ci++)
+        for (size_t di = 0; di < sizeof dtypes / sizeof *dtypes; di++) {
+            const layout_case *c = &cases[ci];
             int32_t dt = dtypes[di];
             ir_model *m = ir_model_new();
             assert_non_null(m);
             uint64_t n = numel_of(c), size = n * esize(dt);
             uint8_t *w = malloc(size), *o = malloc(size);
             assert_true(w && o);
-            for (uint64_t i = 0; i < n; i++) put(dt, w, i, 0.25);
-            double mul[6] = {1, 1, 1, 1, 1, 1};
-            if (kind == 0) { /* overflow of the type's range in the last channel */
-                double big = dt == IR_DTYPE_DOUBLE ? 1e300 : dt == IR_DTYPE_FLOAT16 ? 6e4 : 3e38;
-                put(dt, w, n - 1, big);
-                mul[5] = dt == IR_DTYPE_DOUBLE ? 1e10 : 4;
-            } else {
-                put(dt, w, n / 2, NAN);
-            }
+            for (uint64_t i = 0; i < n; i++) put(dt, w, i, -rnd());
+            double big = dt == IR_DTYPE_DOUBLE     ? 1e300
+                         : dt == IR_DTYPE_FLOAT16  ? 3e4
+                         : dt == IR_DTYPE_BFLOAT16 ? 1.5e38
+                                                   : 1.5e38;
+            put(dt, w, n - 1, -big);
+            double mul[8] = {1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5};
             sw_layout l;
             sw_layout_make(&l, c->kind, dt, c->dims, c->rank, c->group);
-            assert_false(sw_scale(&l, mul, w, o, NULL));
+            assert_true(sw_scale(&l, mul, w, o, NULL));
             base_diag d = {0};
             ir_tensor *src = tensor_of(m, c, dt, w, size, NULL);
-            const ir_lazy *lz = (const ir_lazy *)1;
-            bool finite = true;
+            const ir_lazy *lz = NULL;
+            bool finite = false;
             assert_int_equal(sw_lazy_make(m, &l, src, mul, NULL, &lz, &finite, &d), BASE_OK);
-            assert_false(finite);
-            assert_null(lz);
+            assert_true(finite);
+            assert_non_null(lz);
             free(w), free(o);
             ir_model_free(m);
         }
@@ -275,6 +318,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_layout_and_type),
         cmocka_unit_test(not_finite_refused),
+        cmocka_unit_test(finite_at_the_edge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
