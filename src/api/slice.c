@@ -191,6 +191,10 @@ onnxfold_status onnxfold_slice(onnxfold_model *model, const char *outdir,
     base_strmap_init(&r.supported);
     base_stage_init(&r.stage);
     base_status st = make_options(&r);
+    /* a model sliced as it is (no optimizer run) has not been checked yet: a
+     * cycle, an undefined input or a name defined twice would be cut into
+     * slices that cannot run */
+    if (st == BASE_OK) st = ir_verify(r.m, &d);
     op_infer_stats is;
     if (st == BASE_OK) st = op_infer_model(r.m, NULL, &is, &d);
     if (st == BASE_OK) st = sl_plan_make(r.m, &r.so, &r.plan, &d);

@@ -104,4 +104,27 @@ expect_fail2 "OUTDIR a file" "not a folder" "$O" slice "$M" afile
 mkdir empty
 check "empty OUTDIR is fine" "$O" slice "$M" empty --quiet
 check "no staging folder left" sh -c "! ls -A | grep -q stage"
+# broken graphs sliced as they are (--no-optimize skips the optimizer, which
+# verifies the graph): refused, not cut into slices that cannot run
+py - <<'EOF'
+import onnx
+from onnx import helper as h, TensorProto as T
+X = h.make_tensor_value_info
+def save(nodes, out, name):
+    g = h.make_graph(nodes, 'g', [X('x', T.FLOAT, [4])], [X(out, T.FLOAT, [4])])
+    m = h.make_model(g, opset_imports=[h.make_opsetid('', 13)])
+    m.ir_version = 8
+    onnx.save(m, name)
+save([h.make_node('Add', ['x', 'b'], ['a'], name='n1'), h.make_node('Relu', ['a'], ['b'], name='n2')],
+     'b', 'cycle.onnx')
+save([h.make_node('Add', ['x', 'nowhere'], ['a'], name='n1')], 'a', 'dangling.onnx')
+save([h.make_node('Relu', ['x'], ['a'], name='n1'), h.make_node('Neg', ['x'], ['a'], name='n2')],
+     'a', 'twice.onnx')
+EOF
+expect_fail2 "--no-optimize: a cycle" "produced later" "$O" slice cycle.onnx bad9 --no-optimize
+expect_fail2 "--no-optimize: an undefined input" "'nowhere' is not defined" \
+    "$O" slice dangling.onnx bad9 --no-optimize
+expect_fail2 "--no-optimize: a name defined twice" "defined more than once" \
+    "$O" slice twice.onnx bad9 --no-optimize --strict-per-node
+no_leftovers "broken graphs: no folder" . bad9
 finish
