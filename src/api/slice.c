@@ -180,6 +180,21 @@ static base_status make_report(slice_run *r, onnxfold_slice_report **out)
     return BASE_OK;
 }
 
+/* Replacing OUTDIR deletes what is in it: refused when that would take the
+ * model being sliced (its file, or the folder its external data is in). */
+static base_status check_not_source(slice_run *r, const char *outdir)
+{
+    char *dir = r->o->source_path ? base_path_dirname(r->o->source_path) : NULL;
+    bool holds = (dir && base_stage_would_remove(outdir, dir)) ||
+                 (r->m->base_dir && base_stage_would_remove(outdir, r->m->base_dir));
+    free(dir);
+    if (!holds) return BASE_OK;
+    return base_diag_set(r->d, BASE_ERR_USAGE,
+                         "%s: holds the model being sliced; --overwrite would delete it: give "
+                         "another folder",
+                         outdir);
+}
+
 onnxfold_status onnxfold_slice(onnxfold_model *model, const char *outdir,
                                const onnxfold_slice_options *opts, onnxfold_slice_report **report,
                                onnxfold_error *err)
@@ -206,6 +221,7 @@ onnxfold_status onnxfold_slice(onnxfold_model *model, const char *outdir,
         r.names = calloc(2 * (size_t)n + 2, sizeof *r.names);
         if (!r.files || !r.sha || !r.names) st = base_diag_set(&d, BASE_ERR_NOMEM, "out of memory");
     }
+    if (st == BASE_OK && r.o->overwrite) st = check_not_source(&r, outdir);
     if (st == BASE_OK) st = base_stage_begin(&r.stage, outdir, r.o->overwrite != 0, &d);
     for (uint32_t k = 0; st == BASE_OK && k < n; k++) {
         st = write_slice(&r, k);

@@ -279,3 +279,26 @@ void base_stage_abort(base_stage *s)
     if (s->parent_fd >= 0 && s->tmp_name && s->path) remove_tree(s->parent_fd, s->tmp_name, 0);
     release(s);
 }
+
+bool base_stage_would_remove(const char *target, const char *dir)
+{
+    struct stat t, st;
+    if (lstat(target, &t) != 0 || !S_ISDIR(t.st_mode)) return false;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    bool found = false;
+    for (int depth = 0; fd >= 0 && depth < 4096 && fstat(fd, &st) == 0; depth++) {
+        if (st.st_dev == t.st_dev && st.st_ino == t.st_ino) {
+            found = true;
+            break;
+        }
+        int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct stat u;
+        bool root =
+            up < 0 || (fstat(up, &u) == 0 && u.st_dev == st.st_dev && u.st_ino == st.st_ino);
+        close(fd);
+        fd = up;
+        if (root) break;
+    }
+    if (fd >= 0) close(fd);
+    return found;
+}

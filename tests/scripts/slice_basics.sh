@@ -127,4 +127,12 @@ expect_fail2 "--no-optimize: an undefined input" "'nowhere' is not defined" \
 expect_fail2 "--no-optimize: a name defined twice" "defined more than once" \
     "$O" slice twice.onnx bad9 --no-optimize --strict-per-node
 no_leftovers "broken graphs: no folder" . bad9
+# --overwrite on the folder holding the model (or a folder above it) would
+# delete the model: refused, the model left in place
+mkdir -p own/sub && cp "$M" own/sub/m.onnx
+expect_fail2 "--overwrite: OUTDIR is the model's folder" "holds the model being sliced" \
+    "$O" slice own/sub/m.onnx own/sub --overwrite
+expect_fail2 "--overwrite: OUTDIR above the model" "holds the model being sliced" \
+    "$O" slice own/sub/m.onnx ./own/ --overwrite
+check "the model is still there" cmp "$M" own/sub/m.onnx
 finish
