@@ -174,4 +174,21 @@ else
     fail=$((fail + 1)); echo "FAIL: slicing the value_info chain"
 fi
 rm -rf sl_plain sl_vi sl_vi2
+# costs that saturate (dims declared near 2^40): sums saturate too instead of
+# wrapping, so nodes each over the budget are not merged into one slice
+py - <<'EOF'
+import onnx
+from onnx import helper as h, TensorProto as T
+X, N = h.make_tensor_value_info, 2 ** 40
+nodes = [h.make_node('MatMul', ['x', 'x'], ['a'], name='mm1'),
+         h.make_node('MatMul', ['a', 'a'], ['b'], name='mm2'), h.make_node('Relu', ['b'], ['c'], name='r')]
+m = h.make_model(h.make_graph(nodes, 'g', [X('x', T.FLOAT, [N, N])], [X('c', T.FLOAT, [N, N])]),
+                 opset_imports=[h.make_opsetid('', 13)])
+m.ir_version = 8
+onnx.save(m, 'huge.onnx')
+EOF
+check "--max-cost under saturated costs: every node over it alone" sh -c \
+    "'$O' slice huge.onnx sl_huge --max-cost 18446744073709551614 --no-optimize --quiet &&
+     '$PYTHON' -c \"import json; m = json.load(open('sl_huge/metadata.json')); assert len(m['slices']) == 3 and len(m['over_budget']) == 3, m['over_budget']\""
+rm -rf sl_huge
 finish
