@@ -112,10 +112,14 @@ static bool is_empty(int dir_fd, const char *name)
     return empty;
 }
 
+/* `.NAME.WHAT-` and 10 hex digits; `.onnxfold.WHAT-...` when that would pass
+ * 255 bytes (a target name near the limit is valid; its staging name must be
+ * too). */
 static char *random_name(const char *name, const char *what)
 {
     uint8_t r[5];
     base_os_random(r, sizeof r);
+    if (strlen(name) + strlen(what) + 13 > 255) name = "onnxfold";
     size_t n = strlen(name) + strlen(what) + 16;
     char *s = malloc(n);
     if (s) snprintf(s, n, ".%s.%s-%02x%02x%02x%02x%02x", name, what, r[0], r[1], r[2], r[3], r[4]);

@@ -191,4 +191,10 @@ check "--max-cost under saturated costs: every node over it alone" sh -c \
     "'$O' slice huge.onnx sl_huge --max-cost 18446744073709551614 --no-optimize --quiet &&
      '$PYTHON' -c \"import json; m = json.load(open('sl_huge/metadata.json')); assert len(m['slices']) == 3 and len(m['over_budget']) == 3, m['over_budget']\""
 rm -rf sl_huge
+# an OUTDIR name near the 255-byte limit is valid: its staging folder too
+long=$(printf 'd%.0s' $(seq 1 250))
+check "OUTDIR named with 250 bytes" "$O" slice "$M" "$long" --quiet
+check "  ... in place, nothing staged left" sh -c "test -f '$long/metadata.json' && ! ls -A | grep -q stage"
+check "  ... --overwrite replaces it" "$O" slice "$M" "$long" --overwrite --quiet
+rm -rf "$long"
 finish
