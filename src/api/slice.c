@@ -12,6 +12,7 @@
 #include "base/sha256.h"
 #include "base/stage.h"
 #include "base/strmap.h"
+#include "base/utf8.h"
 #include "ops/infer.h"
 #include "slice/build.h"
 #include "slice/meta.h"
@@ -180,6 +181,45 @@ static base_status make_report(slice_run *r, onnxfold_slice_report **out)
     return BASE_OK;
 }
 
+static bool valid_utf8(const char *s)
+{
+    uint32_t cp;
+    for (const unsigned char *p = (const unsigned char *)s; p && *p;) {
+        size_t n = base_utf8_next(p, &cp);
+        if (!n) return false;
+        p += n;
+    }
+    return true;
+}
+
+static base_status name_ok(slice_run *r, const ir_value *v)
+{
+    if (!v || valid_utf8(v->name)) return BASE_OK;
+    return base_diag_set(
+        r->d, BASE_ERR_INVALID,
+        "tensor '%s' is not valid UTF-8: metadata.json cannot name it exactly, and "
+        "slices are chained by name",
+        v->name);
+}
+
+/* Every name metadata.json records for chaining (the model's inputs and
+ * outputs, each slice's) must be written exactly: JSON text is UTF-8. */
+static base_status check_names(slice_run *r)
+{
+    const ir_graph *g = r->m->graph;
+    base_status st = BASE_OK;
+    for (uint32_t i = 0; st == BASE_OK && i < g->inputs.n; i++)
+        st = name_ok(r, g->inputs.items[i].value);
+    for (uint32_t i = 0; st == BASE_OK && i < g->outputs.n; i++)
+        st = name_ok(r, g->outputs.items[i].value);
+    for (uint32_t k = 0; st == BASE_OK && k < r->slices.n; k++) {
+        const sl_slice *s = &r->slices.s[k];
+        for (uint32_t i = 0; st == BASE_OK && i < s->n_inputs; i++) st = name_ok(r, s->inputs[i]);
+        for (uint32_t i = 0; st == BASE_OK && i < s->n_outputs; i++) st = name_ok(r, s->outputs[i]);
+    }
+    return st;
+}
+
 /* Replacing OUTDIR deletes what is in it: refused when that would take the
  * model being sliced (its file, or the folder its external data is in). */
 static base_status check_not_source(slice_run *r, const char *outdir)
@@ -214,6 +254,7 @@ onnxfold_status onnxfold_slice(onnxfold_model *model, const char *outdir,
     if (st == BASE_OK) st = op_infer_model(r.m, NULL, &is, &d);
     if (st == BASE_OK) st = sl_plan_make(r.m, &r.so, &r.plan, &d);
     if (st == BASE_OK) st = sl_slices_make(r.m, &r.plan, &r.slices, &d);
+    if (st == BASE_OK) st = check_names(&r);
     uint32_t n = r.slices.n;
     if (st == BASE_OK) {
         r.files = calloc(n + 1, sizeof *r.files);

@@ -197,4 +197,19 @@ check "OUTDIR named with 250 bytes" "$O" slice "$M" "$long" --quiet
 check "  ... in place, nothing staged left" sh -c "test -f '$long/metadata.json' && ! ls -A | grep -q stage"
 check "  ... --overwrite replaces it" "$O" slice "$M" "$long" --overwrite --quiet
 rm -rf "$long"
+# a tensor name that is not UTF-8 cannot be written exactly into
+# metadata.json (it became U+FFFD there, so the chain by name broke): refused
+py - <<'EOF'
+import onnx
+from onnx import helper as h, TensorProto as T
+X = h.make_tensor_value_info
+g = h.make_graph([h.make_node('Relu', ['x'], ['MARK'], name='n1'), h.make_node('Neg', ['MARK'], ['y'], name='n2')],
+                 'g', [X('x', T.FLOAT, [4])], [X('y', T.FLOAT, [4])])
+m = h.make_model(g, opset_imports=[h.make_opsetid('', 13)])
+m.ir_version = 8
+open('badname.onnx', 'wb').write(m.SerializeToString().replace(b'MARK', b'MA\xffK'))
+EOF
+expect_fail2 "a crossing tensor name not UTF-8" "is not valid UTF-8" \
+    "$O" slice badname.onnx bad10 --strict-per-node
+no_leftovers "not UTF-8: no folder" . bad10
 finish
