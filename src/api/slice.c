@@ -221,13 +221,26 @@ static base_status check_names(slice_run *r)
 }
 
 /* Replacing OUTDIR deletes what is in it: refused when that would take the
- * model being sliced (its file, or the folder its external data is in). */
+ * model being sliced (its file, its folder, or a folder holding one of its
+ * external data files). */
 static base_status check_not_source(slice_run *r, const char *outdir)
 {
+    const ir_model *m = r->m;
     char *dir = r->o->source_path ? base_path_dirname(r->o->source_path) : NULL;
     bool holds = (dir && base_stage_would_remove(outdir, dir)) ||
-                 (r->m->base_dir && base_stage_would_remove(outdir, r->m->base_dir));
+                 (m->base_dir && base_stage_would_remove(outdir, m->base_dir));
     free(dir);
+    for (uint32_t i = 0; !holds && m->base_dir && i < m->n_ext_files; i++) {
+        char *path = base_path_join(m->base_dir, m->ext_files[i].location);
+        dir = path ? base_path_dirname(path) : NULL;
+        if (!dir) {
+            free(path);
+            return base_diag_set(r->d, BASE_ERR_NOMEM, "out of memory");
+        }
+        holds = base_stage_would_remove(outdir, dir);
+        free(dir);
+        free(path);
+    }
     if (!holds) return BASE_OK;
     return base_diag_set(r->d, BASE_ERR_USAGE,
                          "%s: holds the model being sliced; --overwrite would delete it: give "

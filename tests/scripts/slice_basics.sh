@@ -135,6 +135,15 @@ expect_fail2 "--overwrite: OUTDIR is the model's folder" "holds the model being 
 expect_fail2 "--overwrite: OUTDIR above the model" "holds the model being sliced" \
     "$O" slice own/sub/m.onnx ./own/ --overwrite
 check "the model is still there" cmp "$M" own/sub/m.onnx
+# ... nor the folder holding its external data
+mkdir -p extm/weights
+py -c "
+import onnx
+onnx.save(onnx.load('$M'), 'extm/m.onnx', save_as_external_data=True, location='weights/w.bin',
+          size_threshold=0)"
+expect_fail2 "--overwrite: OUTDIR holds the model's external data" "holds the model being sliced" \
+    "$O" slice extm/m.onnx extm/weights --overwrite
+check "the external data is still there" test -s extm/weights/w.bin
 # value_info on every value (as shape-inferred exports have) costs time in
 # proportion, not slices x entries: 20,000 nodes cut one per node
 py - <<'EOF'
