@@ -127,6 +127,12 @@ static onnxfold_cost pub_cost(const sl_cost *c)
                            c->nonlinear, c->constraints, c->estimated};
 }
 
+/* Per-op sums saturate as the node figures do (a wrapped sum looks small). */
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 static int by_constraints(const void *a, const void *b)
 {
     const onnxfold_op_cost *x = a, *y = b;
@@ -171,12 +177,12 @@ onnxfold_status onnxfold_model_cost(onnxfold_model *model, onnxfold_cost_report 
         }
         onnxfold_op_cost *oc = &ci->ops[j - 1];
         oc->count++;
-        oc->cost.macs += c.macs;
-        oc->cost.params += c.params;
-        oc->cost.param_bytes += c.param_bytes;
-        oc->cost.elementwise += c.elementwise;
-        oc->cost.nonlinear += c.nonlinear;
-        oc->cost.constraints += c.constraints;
+        oc->cost.macs = add_sat(oc->cost.macs, c.macs);
+        oc->cost.params = add_sat(oc->cost.params, c.params);
+        oc->cost.param_bytes = add_sat(oc->cost.param_bytes, c.param_bytes);
+        oc->cost.elementwise = add_sat(oc->cost.elementwise, c.elementwise);
+        oc->cost.nonlinear = add_sat(oc->cost.nonlinear, c.nonlinear);
+        oc->cost.constraints = add_sat(oc->cost.constraints, c.constraints);
         oc->cost.estimated |= c.estimated;
     }
     base_strmap_free(&idx);

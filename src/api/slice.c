@@ -13,6 +13,7 @@
 #include "base/sha256.h"
 #include "base/stage.h"
 #include "base/strmap.h"
+#include "base/utf8.h"
 #include "ops/infer.h"
 #include "slice/build.h"
 #include "slice/meta.h"
@@ -221,6 +222,73 @@ static base_status make_report(slice_run *r, onnxfold_slice_report **out)
     return BASE_OK;
 }
 
+static bool valid_utf8(const char *s)
+{
+    uint32_t cp;
+    for (const unsigned char *p = (const unsigned char *)s; p && *p;) {
+        size_t n = base_utf8_next(p, &cp);
+        if (!n) return false;
+        p += n;
+    }
+    return true;
+}
+
+static base_status name_ok(slice_run *r, const ir_value *v)
+{
+    if (!v || valid_utf8(v->name)) return BASE_OK;
+    return base_diag_set(
+        r->d, BASE_ERR_INVALID,
+        "tensor '%s' is not valid UTF-8: metadata.json cannot name it exactly, and "
+        "slices are chained by name",
+        v->name);
+}
+
+/* Every name metadata.json records for chaining (the model's inputs and
+ * outputs, each slice's) must be written exactly: JSON text is UTF-8. */
+static base_status check_names(slice_run *r)
+{
+    const ir_graph *g = r->m->graph;
+    base_status st = BASE_OK;
+    for (uint32_t i = 0; st == BASE_OK && i < g->inputs.n; i++)
+        st = name_ok(r, g->inputs.items[i].value);
+    for (uint32_t i = 0; st == BASE_OK && i < g->outputs.n; i++)
+        st = name_ok(r, g->outputs.items[i].value);
+    for (uint32_t k = 0; st == BASE_OK && k < r->slices.n; k++) {
+        const sl_slice *s = &r->slices.s[k];
+        for (uint32_t i = 0; st == BASE_OK && i < s->n_inputs; i++) st = name_ok(r, s->inputs[i]);
+        for (uint32_t i = 0; st == BASE_OK && i < s->n_outputs; i++) st = name_ok(r, s->outputs[i]);
+    }
+    return st;
+}
+
+/* Replacing OUTDIR deletes what is in it: refused when that would take the
+ * model being sliced (its file, its folder, or a folder holding one of its
+ * external data files). */
+static base_status check_not_source(slice_run *r, const char *outdir)
+{
+    const ir_model *m = r->m;
+    char *dir = r->o->source_path ? base_path_dirname(r->o->source_path) : NULL;
+    bool holds = (dir && base_stage_would_remove(outdir, dir)) ||
+                 (m->base_dir && base_stage_would_remove(outdir, m->base_dir));
+    free(dir);
+    for (uint32_t i = 0; !holds && m->base_dir && i < m->n_ext_files; i++) {
+        char *path = base_path_join(m->base_dir, m->ext_files[i].location);
+        dir = path ? base_path_dirname(path) : NULL;
+        if (!dir) {
+            free(path);
+            return base_diag_set(r->d, BASE_ERR_NOMEM, "out of memory");
+        }
+        holds = base_stage_would_remove(outdir, dir);
+        free(dir);
+        free(path);
+    }
+    if (!holds) return BASE_OK;
+    return base_diag_set(r->d, BASE_ERR_USAGE,
+                         "%s: holds the model being sliced; --overwrite would delete it: give "
+                         "another folder",
+                         outdir);
+}
+
 onnxfold_status onnxfold_slice(onnxfold_model *model, const char *outdir,
                                const onnxfold_slice_options *opts, onnxfold_slice_report **report,
                                onnxfold_error *err)
@@ -232,11 +300,16 @@ onnxfold_status onnxfold_slice(onnxfold_model *model, const char *outdir,
     base_strmap_init(&r.supported);
     base_stage_init(&r.stage);
     base_status st = make_options(&r);
+    /* a model sliced as it is (no optimizer run) has not been checked yet: a
+     * cycle, an undefined input or a name defined twice would be cut into
+     * slices that cannot run */
+    if (st == BASE_OK) st = ir_verify(r.m, &d);
     if (st == BASE_OK) source_hash_start(&r);
     op_infer_stats is;
     if (st == BASE_OK) st = op_infer_model(r.m, NULL, &is, &d);
     if (st == BASE_OK) st = sl_plan_make(r.m, &r.so, &r.plan, &d);
     if (st == BASE_OK) st = sl_slices_make(r.m, &r.plan, &r.slices, &d);
+    if (st == BASE_OK) st = check_names(&r);
     uint32_t n = r.slices.n;
     if (st == BASE_OK) {
         r.files = calloc(n + 1, sizeof *r.files);
@@ -244,6 +317,7 @@ onnxfold_status onnxfold_slice(onnxfold_model *model, const char *outdir,
         r.names = calloc(2 * (size_t)n + 2, sizeof *r.names);
         if (!r.files || !r.sha || !r.names) st = base_diag_set(&d, BASE_ERR_NOMEM, "out of memory");
     }
+    if (st == BASE_OK && r.o->overwrite) st = check_not_source(&r, outdir);
     if (st == BASE_OK) st = base_stage_begin(&r.stage, outdir, r.o->overwrite != 0, &d);
     for (uint32_t k = 0; st == BASE_OK && k < n; k++) {
         st = write_slice(&r, k);

@@ -112,10 +112,14 @@ static bool is_empty(int dir_fd, const char *name)
     return empty;
 }
 
+/* `.NAME.WHAT-` and 10 hex digits; `.onnxfold.WHAT-...` when that would pass
+ * 255 bytes (a target name near the limit is valid; its staging name must be
+ * too). */
 static char *random_name(const char *name, const char *what)
 {
     uint8_t r[5];
     base_os_random(r, sizeof r);
+    if (strlen(name) + strlen(what) + 13 > 255) name = "onnxfold";
     size_t n = strlen(name) + strlen(what) + 16;
     char *s = malloc(n);
     if (s) snprintf(s, n, ".%s.%s-%02x%02x%02x%02x%02x", name, what, r[0], r[1], r[2], r[3], r[4]);
@@ -278,4 +282,27 @@ void base_stage_abort(base_stage *s)
 {
     if (s->parent_fd >= 0 && s->tmp_name && s->path) remove_tree(s->parent_fd, s->tmp_name, 0);
     release(s);
+}
+
+bool base_stage_would_remove(const char *target, const char *dir)
+{
+    struct stat t, st;
+    if (lstat(target, &t) != 0 || !S_ISDIR(t.st_mode)) return false;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    bool found = false;
+    for (int depth = 0; fd >= 0 && depth < 4096 && fstat(fd, &st) == 0; depth++) {
+        if (st.st_dev == t.st_dev && st.st_ino == t.st_ino) {
+            found = true;
+            break;
+        }
+        int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct stat u;
+        bool root =
+            up < 0 || (fstat(up, &u) == 0 && u.st_dev == st.st_dev && u.st_ino == st.st_ino);
+        close(fd);
+        fd = up;
+        if (root) break;
+    }
+    if (fd >= 0) close(fd);
+    return found;
 }

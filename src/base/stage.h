@@ -43,5 +43,10 @@ base_status base_stage_commit(base_stage *s, base_diag *d) BASE_MUST_CHECK;
 void base_stage_abort(base_stage *s);
 /* Async-signal-safe: deletes every staging folder in progress. */
 void base_stage_remove_all(void);
+/* True when folder `dir` is `target` or lies below it, by identity (device
+ * and inode of each enclosing folder, so `.`, `..` and symlinks in either
+ * path do not hide it): replacing target would delete what is in dir. False
+ * when either cannot be opened. */
+bool base_stage_would_remove(const char *target, const char *dir);
 
 #endif

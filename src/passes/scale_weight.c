@@ -15,27 +15,34 @@
  * once; *bad set when a stored value is not finite (float16 overflows). The
  * scalar-multiplier case (mstep 0) is its own loop, and finiteness is an OR of
  * exponent bits (all ones plus one carries into the sign bit: `EXP + LOW`
- * sets TOP), so that the loops vectorise. */
+ * sets TOP), so that the loops vectorise. `in` and `out` may be unaligned (an
+ * external tensor may start at any offset of its file, a range be read into
+ * any buffer): elements are loaded and stored with memcpy, which compiles to
+ * plain (unaligned) loads and stores. */
 #define SCALE_FN(NAME, T, U, LOAD, STORE, EXP, LOW, TOP)                                           \
     static void NAME(const void *pin, void *pout, size_t n, const double *m, size_t mstep,         \
                      bool *bad)                                                                    \
     {                                                                                              \
-        const T *restrict in = pin;                                                                \
-        T *restrict out = pout;                                                                    \
+        const unsigned char *restrict in = pin;                                                    \
+        unsigned char *restrict out = pout;                                                        \
         U acc = 0;                                                                                 \
         if (mstep == 0) {                                                                          \
             const double mm = m[0];                                                                \
             for (size_t i = 0; i < n; i++) {                                                       \
-                T v = STORE((double)LOAD(in[i]) * mm);                                             \
-                out[i] = v;                                                                        \
+                T x;                                                                               \
+                memcpy(&x, in + i * sizeof x, sizeof x);                                           \
+                T v = STORE((double)LOAD(x) * mm);                                                 \
+                memcpy(out + i * sizeof v, &v, sizeof v);                                          \
                 U u;                                                                               \
                 memcpy(&u, &v, sizeof u);                                                          \
                 acc |= (U)((u & (EXP)) + (LOW));                                                   \
             }                                                                                      \
         } else {                                                                                   \
             for (size_t i = 0; i < n; i++) {                                                       \
-                T v = STORE((double)LOAD(in[i]) * m[i]);                                           \
-                out[i] = v;                                                                        \
+                T x;                                                                               \
+                memcpy(&x, in + i * sizeof x, sizeof x);                                           \
+                T v = STORE((double)LOAD(x) * m[i]);                                               \
+                memcpy(out + i * sizeof v, &v, sizeof v);                                          \
                 U u;                                                                               \
                 memcpy(&u, &v, sizeof u);                                                          \
                 acc |= (U)((u & (EXP)) + (LOW));                                                   \

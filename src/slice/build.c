@@ -185,6 +185,47 @@ static base_status collect_outputs(build_ctx *c, sl_slices *out)
     return c->st;
 }
 
+/* First entry of each value in list l (value -> 1 + index). */
+static bool index_entries(const ir_value_infos *l, base_ptrmap *map)
+{
+    for (uint32_t i = 0; i < l->n; i++) {
+        uint64_t had;
+        const ir_value *v = l->items[i].value;
+        if (v && !base_ptrmap_get(map, v, &had) && base_ptrmap_put(map, v, i + 1u) != BASE_OK)
+            return false;
+    }
+    return true;
+}
+
+/* Pass 3, once for all slices (per slice it would be quadratic): the
+ * value_info entries each slice keeps (values computed inside it that it does
+ * not hand on) and where each value's graph input or output entry is. */
+static base_status collect_entries(build_ctx *c, sl_slices *out)
+{
+    const ir_value_infos *vis = &c->g->value_info;
+    uint32_t *count = calloc(out->n + 1, sizeof *count);
+    bool ok = count && index_entries(&c->g->inputs, &out->in_entry) &&
+              index_entries(&c->g->outputs, &out->out_entry);
+    for (int pass = 0; ok && pass < 2; pass++) {
+        for (uint32_t i = 0; i < vis->n; i++) {
+            const ir_value *v = vis->items[i].value;
+            uint64_t k = UINT64_MAX, one;
+            if (!v || !v->producer || !base_ptrmap_get(&out->node_slice, v->producer, &k) ||
+                k >= out->n || v->n_outputs || base_ptrmap_get(&out->exported, v, &one))
+                continue;
+            if (pass == 0)
+                count[k]++;
+            else
+                out->s[k].vi[out->s[k].n_vi++] = i;
+        }
+        for (uint32_t k = 0; pass == 0 && ok && k < out->n; k++)
+            ok = (out->s[k].vi = malloc((count[k] + 1) * sizeof *out->s[k].vi)) != NULL;
+    }
+    free(count);
+    if (!ok) c->st = nomem(c->d);
+    return c->st;
+}
+
 base_status sl_slices_make(ir_model *m, const sl_plan *p, sl_slices *out, base_diag *d)
 {
     memset(out, 0, sizeof *out);
@@ -193,6 +234,8 @@ base_status sl_slices_make(ir_model *m, const sl_plan *p, sl_slices *out, base_d
     out->n = p->n_slices;
     base_ptrmap_init(&out->node_slice);
     base_ptrmap_init(&out->exported);
+    base_ptrmap_init(&out->in_entry);
+    base_ptrmap_init(&out->out_entry);
     build_ctx c = {.m = m, .g = m->graph, .p = p, .d = d};
     c.node_slice = &out->node_slice;
     c.exported = &out->exported;
@@ -202,6 +245,7 @@ base_status sl_slices_make(ir_model *m, const sl_plan *p, sl_slices *out, base_d
             if (base_ptrmap_put(c.node_slice, p->nodes[i], k) != BASE_OK) c.st = nomem(d);
     if (c.st == BASE_OK) collect_reads(&c, out);
     if (c.st == BASE_OK) collect_outputs(&c, out);
+    if (c.st == BASE_OK) collect_entries(&c, out);
     free(c.in.v);
     free(c.init.v);
     free(c.sparse.v);
@@ -217,29 +261,25 @@ void sl_slices_free(sl_slices *s)
         free(s->s[k].outputs);
         free(s->s[k].inits);
         free(s->s[k].sparse);
+        free(s->s[k].vi);
     }
     free(s->s);
     base_ptrmap_free(&s->node_slice);
     base_ptrmap_free(&s->exported);
+    base_ptrmap_free(&s->in_entry);
+    base_ptrmap_free(&s->out_entry);
     memset(s, 0, sizeof *s);
 }
 
 /* ---- writing one slice ------------------------------------------------------------------- */
 
-/* The graph-level entry naming v in list l, if any. */
-static const ir_value_info *entry_of(const ir_value_infos *l, const ir_value *v)
+/* An entry for v: the model's own one in list l when it has it (doc string,
+ * declared type; `index` maps a value to 1 + its entry), else v's name and
+ * inferred type. */
+static ir_value_info entry_for(const ir_value_infos *l, const base_ptrmap *index, ir_value *v)
 {
-    for (uint32_t i = 0; i < l->n; i++)
-        if (l->items[i].value == v) return &l->items[i];
-    return NULL;
-}
-
-/* An entry for v: the model's own one when it has it (doc string, declared
- * type), else v's name and inferred type. */
-static ir_value_info entry_for(const ir_value_infos *model_list, ir_value *v)
-{
-    const ir_value_info *e = entry_of(model_list, v);
-    if (e) return *e;
+    uint64_t i;
+    if (base_ptrmap_get(index, v, &i) && i >= 1 && i <= l->n) return l->items[i - 1];
     ir_value_info vi = {v, v->name, (ir_type *)v->type, NULL};
     return vi;
 }
@@ -308,7 +348,7 @@ static base_status narrow(ir_model *m, const sl_plan *p, const sl_slices *all, u
     uint32_t n_vi = 0, n_fns = 0, n_extras = 0;
     l->in = calloc(s->n_inputs + 1, sizeof *l->in);
     l->out = calloc(s->n_outputs + 1, sizeof *l->out);
-    l->vi = calloc(g->value_info.n + 1, sizeof *l->vi);
+    l->vi = calloc(s->n_vi + 1, sizeof *l->vi);
     l->fns = calloc(m->n_functions + 1, sizeof *l->fns);
     l->extras = calloc(m->extras.n + 1, sizeof *l->extras);
     bool *used = calloc(m->n_functions + 1, sizeof *used);
@@ -316,17 +356,12 @@ static base_status narrow(ir_model *m, const sl_plan *p, const sl_slices *all, u
         free(used);
         return nomem(d);
     }
-    for (uint32_t i = 0; i < s->n_inputs; i++) l->in[i] = entry_for(&g->inputs, s->inputs[i]);
-    for (uint32_t i = 0; i < s->n_outputs; i++) l->out[i] = entry_for(&g->outputs, s->outputs[i]);
+    for (uint32_t i = 0; i < s->n_inputs; i++)
+        l->in[i] = entry_for(&g->inputs, &all->in_entry, s->inputs[i]);
+    for (uint32_t i = 0; i < s->n_outputs; i++)
+        l->out[i] = entry_for(&g->outputs, &all->out_entry, s->outputs[i]);
     /* value_info: values computed inside the slice that it does not hand on */
-    for (uint32_t i = 0; i < g->value_info.n; i++) {
-        const ir_value *v = g->value_info.items[i].value;
-        if (!v || !v->producer) continue;
-        uint64_t k = UINT64_MAX, one;
-        bool inside = base_ptrmap_get(&all->node_slice, v->producer, &k) && k == index;
-        bool handed = v->n_outputs || base_ptrmap_get(&all->exported, v, &one);
-        if (inside && !handed) l->vi[n_vi++] = g->value_info.items[i];
-    }
+    for (uint32_t i = 0; i < s->n_vi; i++) l->vi[n_vi++] = g->value_info.items[s->vi[i]];
     fn_set f = {m, used};
     for (uint32_t i = s->begin; i < s->end; i++) mark_node_calls(&f, p->nodes[i]);
     for (uint32_t i = 0; i < m->n_functions; i++)

@@ -37,6 +37,8 @@ typedef struct sl_slice {
     ir_value **inputs, **outputs, **inits, **sparse; /* malloc'ed */
     sl_cost cost;                                    /* its nodes' costs summed */
     uint64_t init_bytes;                             /* payload bytes of its initializers */
+    uint32_t n_vi;
+    uint32_t *vi; /* the graph's value_info entries it keeps (indices, in order; malloc'ed) */
 } sl_slice;
 
 typedef struct sl_slices {
@@ -44,6 +46,8 @@ typedef struct sl_slices {
     sl_slice *s;            /* malloc'ed */
     base_ptrmap node_slice; /* main-graph node -> its slice */
     base_ptrmap exported;   /* value -> 1 when a later slice reads it */
+    base_ptrmap in_entry;   /* value -> 1 + its first entry in the graph's inputs */
+    base_ptrmap out_entry;  /* value -> 1 + its first entry in the graph's outputs */
 } sl_slices;
 
 /* Works out every slice of plan p over m's main graph (types must have been

@@ -28,6 +28,12 @@ static bool rides_along(const ir_node *n, const ir_node *prev)
            in(n->op_type, activation_ops, sizeof activation_ops / sizeof *activation_ops);
 }
 
+/* Costs saturate (slice/cost.c): sums must not wrap to a small figure either. */
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 static bool push_begin(sl_plan *p, uint32_t at)
 {
     if (p->n_slices && p->begin[p->n_slices - 1] == at) return true;
@@ -41,12 +47,12 @@ static uint32_t greedy(const uint64_t *cost, uint32_t n, uint64_t bound, uint32_
     uint32_t k = 0;
     uint64_t acc = 0;
     for (uint32_t i = 0; i < n; i++) {
-        if (i == 0 || (acc + cost[i] > bound && acc > 0)) {
+        if (i == 0 || (add_sat(acc, cost[i]) > bound && acc > 0)) {
             if (begin) begin[k] = i;
             k++;
             acc = 0;
         }
-        acc += cost[i];
+        acc = add_sat(acc, cost[i]);
     }
     return k;
 }
@@ -61,7 +67,7 @@ static base_status plan_segments(sl_plan *p, uint32_t want, base_diag *d)
     uint64_t lo = 0, hi = 0;
     for (uint32_t i = 0; i < n; i++) {
         if (p->cost[i] > lo) lo = p->cost[i];
-        hi += p->cost[i];
+        hi = add_sat(hi, p->cost[i]);
     }
     while (lo < hi) { /* smallest bound whose greedy fill needs at most `want` slices */
         uint64_t mid = lo + (hi - lo) / 2;
@@ -80,7 +86,7 @@ static base_status plan_segments(sl_plan *p, uint32_t want, base_diag *d)
             uint32_t b = p->begin[s], e = s + 1 < p->n_slices ? p->begin[s + 1] : n;
             if (e - b < 2) continue;
             uint64_t c = 0;
-            for (uint32_t i = b; i < e; i++) c += p->cost[i];
+            for (uint32_t i = b; i < e; i++) c = add_sat(c, p->cost[i]);
             if (best == UINT32_MAX || c > best_cost) {
                 best = s;
                 best_cost = c;
@@ -89,11 +95,11 @@ static base_status plan_segments(sl_plan *p, uint32_t want, base_diag *d)
         if (best == UINT32_MAX) break;
         uint32_t b = p->begin[best], e = best + 1 < p->n_slices ? p->begin[best + 1] : n;
         uint64_t half = 0, acc = 0;
-        for (uint32_t i = b; i < e; i++) half += p->cost[i];
+        for (uint32_t i = b; i < e; i++) half = add_sat(half, p->cost[i]);
         half /= 2;
         uint32_t cut = b + 1;
         for (uint32_t i = b; i + 1 < e; i++) {
-            acc += p->cost[i];
+            acc = add_sat(acc, p->cost[i]);
             cut = i + 1;
             if (acc >= half) break;
         }
@@ -201,12 +207,12 @@ base_status sl_plan_make(const ir_model *m, const sl_options *o, sl_plan *p, bas
     case SL_MAX_COST: {
         uint64_t acc = 0;
         for (i = 0; i < p->n_nodes; i++) {
-            if (i == 0 || acc + p->cost[i] > o->max_cost) {
+            if (i == 0 || add_sat(acc, p->cost[i]) > o->max_cost) {
                 push_begin(p, i);
                 acc = 0;
             }
             if (p->cost[i] > o->max_cost) p->n_over++;
-            acc += p->cost[i];
+            acc = add_sat(acc, p->cost[i]);
         }
         break;
     }

@@ -30,6 +30,12 @@ onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('', 14)]), 'ra
 H = helper.make_tensor_value_info('h', TensorProto.FLOAT, [6148914691236517206, 3])
 g = helper.make_graph([helper.make_node('Add', ['h', 'h'], ['y'], name='add')], 'g', [H], [YF])
 onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('', 14)]), 'huge.onnx')
+N = 2 ** 40
+g = helper.make_graph([helper.make_node('MatMul', ['x', 'x'], ['a'], name='mm1'),
+                       helper.make_node('MatMul', ['a', 'a'], ['b'], name='mm2')], 'g',
+                      [helper.make_tensor_value_info('x', TensorProto.FLOAT, [N, N])],
+                      [helper.make_tensor_value_info('b', TensorProto.FLOAT, [N, N])])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('', 14)]), 'huge2.onnx')
 PY
 check "--shapes: symbolic and known dims, producers" sh -c "'$O' info m.onnx --shapes >s.txt &&
   grep -q '  a: float \[batch, 3, 4\]  <- Add' s.txt && grep -q '  y: bool \[batch, 3, 4\]  <- Less' s.txt &&
@@ -51,6 +57,8 @@ check "--cost: MatMul K from the last dim of a rank-13 input" sh -c "'$O' info r
   grep -q '^total: macs 60,'"
 check "--cost: element counts saturate instead of wrapping" sh -c "'$O' info huge.onnx --cost |
   grep -q 'elementwise 18446744073709551615, nonlinear 0, constraints 18446744073709551615'"
+check "--cost: per-op sums saturate instead of wrapping" sh -c "'$O' info huge2.onnx --cost |
+  grep -q 'MatMul *2 nodes  macs 18446744073709551615 .*constraints 18446744073709551615'"
 expect_fail2 "contradicting shapes name the node" "node 'bad_add' (Add):" "$O" info bad.onnx --shapes
 check "plain info does not need inference" "$O" info bad.onnx
 finish
