@@ -27,9 +27,9 @@
  * header bytes as numpy.save. Little-endian, C order. dtypes: float32, float64,
  * float16 (raw uint16 payload), int8/16/32/64, uint8/16/32/64, bool.
  * .pb: a hand-written decoder for the TensorProto fields dims, data_type,
- * raw_data and the typed fields (float_data, int32_data, int64_data,
- * double_data, uint64_data; packed or not); segments and external data are
- * refused. Written .pb files hold dims, data_type, name and raw_data.
+ * name (pbRead returns it: ort_load_all.js feeds by name), raw_data and the
+ * typed fields (float_data, int32_data, int64_data, double_data,
+ * uint64_data; packed or not); segments and external data are refused. Written .pb files hold dims, data_type, name and raw_data.
  *
  * Defaults: --threads 1 (intra-op; inter-op is 1 and execution sequential, so
  * times are single-thread figures; 0 lets onnxruntime choose), --opt disabled
@@ -235,6 +235,7 @@ function pbRead(file) {
   const dims = [];
   let dataType = 0;
   let raw = null;
+  let name = '';
   const typed = { 4: [], 5: [], 7: [], 10: [], 11: [] };
   const encOf = { 4: 'f32', 5: 'varint', 7: 'varint', 10: 'f64', 11: 'varint' };
   while (!r.done()) {
@@ -254,6 +255,8 @@ function pbRead(file) {
       throw new Error(`${file}: TensorProto segments are not supported`);
     } else if (field in typed) {
       pbRepeated(r, wire, encOf[field], typed[field]);
+    } else if (field === 8 && wire === 2) {
+      name = r.bytes(Number(r.varint())).toString('utf8');
     } else if (field === 9 && wire === 2) {
       raw = r.bytes(Number(r.varint()));
     } else if (field === 13 || field === 14) {
@@ -268,7 +271,7 @@ function pbRead(file) {
   const size = dtype.array.BYTES_PER_ELEMENT;
   if (raw !== null) {
     if (raw.length !== n * size) throw new Error(`${file}: raw_data is ${raw.length} bytes, dims [${dims}] need ${n * size}`);
-    return { dtype, dims, bytes: raw };
+    return { dtype, dims, bytes: raw, name };
   }
   const values = typed[dtype.field];
   if (values.length !== n) throw new Error(`${file}: ${values.length} values for dims [${dims}] (${n} elements)`);
@@ -280,7 +283,7 @@ function pbRead(file) {
     else if (typeof v === 'bigint') out[i] = Number(BigInt.asIntN(64, v)); /* int32_data: sign-extended varint */
     else out[i] = v;
   }
-  return { dtype, dims, bytes: bytesFromTyped(out) };
+  return { dtype, dims, bytes: bytesFromTyped(out), name };
 }
 
 function pbVarint(v) {
@@ -490,4 +493,4 @@ if (require.main === module) {
   );
 }
 
-module.exports = { npyRead, npyWrite, pbRead, pbWrite, DTYPES };
+module.exports = { npyRead, npyWrite, pbRead, pbWrite, DTYPES, dtypeByOrt, typedFromBytes, bytesFromTyped };
