@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -389,6 +390,91 @@ void base_outfile_write(base_outfile *o, const void *data, size_t len)
         memcpy(o->buf, data, len);
         o->buf_len = len;
     }
+}
+
+/* base_outfile_stream's hand-over between the filling and the writing thread. */
+typedef struct stream_q {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint8_t *buf[2];
+    size_t len[2];
+    bool full[2];
+    bool done; /* no more chunks will come */
+    base_outfile *o;
+} stream_q;
+
+static void *stream_writer(void *arg)
+{
+    stream_q *q = arg;
+    for (int i = 0;; i ^= 1) {
+        pthread_mutex_lock(&q->mu);
+        while (!q->full[i] && !q->done) pthread_cond_wait(&q->cv, &q->mu);
+        bool have = q->full[i];
+        pthread_mutex_unlock(&q->mu);
+        if (!have) return NULL; /* done, and nothing left to write */
+        base_outfile_write(q->o, q->buf[i], q->len[i]);
+        pthread_mutex_lock(&q->mu);
+        q->full[i] = false;
+        pthread_cond_broadcast(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+    }
+}
+
+base_status base_outfile_stream(base_outfile *o, uint64_t size, size_t chunk, base_fill_fn fill,
+                                void *ctx)
+{
+    if (!size) return BASE_OK;
+    stream_q q = {.o = o};
+    q.buf[0] = malloc(chunk);
+    q.buf[1] = size > chunk ? malloc(chunk) : NULL;
+    if (!q.buf[0]) {
+        free(q.buf[1]);
+        return BASE_ERR_NOMEM;
+    }
+    pthread_t th;
+    bool threaded = q.buf[1] && pthread_mutex_init(&q.mu, NULL) == 0;
+    if (threaded && pthread_cond_init(&q.cv, NULL) != 0) {
+        pthread_mutex_destroy(&q.mu);
+        threaded = false;
+    }
+    if (threaded && pthread_create(&th, NULL, stream_writer, &q) != 0) {
+        pthread_cond_destroy(&q.cv);
+        pthread_mutex_destroy(&q.mu);
+        threaded = false;
+    }
+    base_status st = BASE_OK;
+    int i = 0;
+    for (uint64_t off = 0; off < size && st == BASE_OK; off += chunk) {
+        size_t n = size - off < chunk ? (size_t)(size - off) : chunk;
+        if (!threaded) {
+            st = fill(ctx, off, n, q.buf[0]);
+            if (st == BASE_OK) base_outfile_write(o, q.buf[0], n);
+            continue;
+        }
+        pthread_mutex_lock(&q.mu);
+        while (q.full[i]) pthread_cond_wait(&q.cv, &q.mu);
+        pthread_mutex_unlock(&q.mu);
+        st = fill(ctx, off, n, q.buf[i]);
+        if (st != BASE_OK) break;
+        pthread_mutex_lock(&q.mu);
+        q.len[i] = n;
+        q.full[i] = true;
+        pthread_cond_broadcast(&q.cv);
+        pthread_mutex_unlock(&q.mu);
+        i ^= 1;
+    }
+    if (threaded) {
+        pthread_mutex_lock(&q.mu);
+        q.done = true;
+        pthread_cond_broadcast(&q.cv);
+        pthread_mutex_unlock(&q.mu);
+        pthread_join(th, NULL);
+        pthread_cond_destroy(&q.cv);
+        pthread_mutex_destroy(&q.mu);
+    }
+    free(q.buf[0]);
+    free(q.buf[1]);
+    return st;
 }
 
 void base_outfile_copy_from(base_outfile *o, int src_fd, uint64_t offset, uint64_t len)

@@ -95,6 +95,13 @@ void base_outfile_write(base_outfile *o, const void *data, size_t len);
 /* Appends len bytes of src_fd from offset, file to file where the system can
  * (base_os_copy_range), else through the buffer. */
 void base_outfile_copy_from(base_outfile *o, int src_fd, uint64_t offset, uint64_t len);
+/* Appends `size` bytes that fill(ctx, offset, len, buf) makes `chunk` at a
+ * time on the calling thread, while a second thread writes the chunk made
+ * before (two buffers; one thread when that cannot start, or for a single
+ * chunk). A fill error stops it and is returned; write errors stay in o. */
+typedef base_status (*base_fill_fn)(void *ctx, uint64_t offset, size_t len, uint8_t *buf);
+base_status base_outfile_stream(base_outfile *o, uint64_t size, size_t chunk, base_fill_fn fill,
+                                void *ctx) BASE_MUST_CHECK;
 /* Flushes, fsyncs (unless no_sync) and closes the temporary, leaving only the
  * rename; on failure removes it. */
 base_status base_outfile_finish(base_outfile *o, base_diag *d) BASE_MUST_CHECK;

@@ -197,27 +197,28 @@ static int ext_source(save_ctx *c, uint32_t index)
     return c->ext_fd;
 }
 
-/* Appends t's payload to the data file; returns its offset. */
 /* A payload computed on demand goes to the data file a chunk at a time,
- * never whole in memory. */
-static bool stream_lazy(save_ctx *c, const ir_tensor *t, uint64_t size)
+ * never whole in memory; the next chunk is computed while the last one is
+ * written. */
+typedef struct lazy_src {
+    save_ctx *c;
+    const ir_tensor *t;
+} lazy_src;
+
+static base_status lazy_fill(void *ctx, uint64_t offset, size_t len, uint8_t *buf)
 {
-    enum { CHUNK = 1 << 20 };
-    uint8_t *buf = malloc(CHUNK);
-    if (!buf) return fail(c, BASE_ERR_NOMEM);
-    for (uint64_t off = 0; off < size; off += CHUNK) {
-        size_t n = size - off < CHUNK ? (size_t)(size - off) : CHUNK;
-        base_status st = ir_tensor_read(c->m, t, off, n, buf, c->d);
-        if (st != BASE_OK) {
-            free(buf);
-            return fail(c, st);
-        }
-        base_outfile_write(&c->data_out, buf, n);
-    }
-    free(buf);
-    return true;
+    lazy_src *s = ctx;
+    return ir_tensor_read(s->c->m, s->t, offset, len, buf, s->c->d);
 }
 
+static bool stream_lazy(save_ctx *c, const ir_tensor *t, uint64_t size)
+{
+    lazy_src s = {c, t};
+    base_status st = base_outfile_stream(&c->data_out, size, 1u << 22, lazy_fill, &s);
+    return st == BASE_OK || fail(c, st);
+}
+
+/* Appends t's payload to the data file; returns its offset. */
 static bool data_append(save_ctx *c, const ir_tensor *t, uint64_t size, uint64_t *offset)
 {
     if (!data_open(c)) return false;

@@ -337,6 +337,68 @@ static void outfile_commit_and_abort(void **state)
     assert_non_null(strstr(d2.msg, "cannot create"));
 }
 
+/* base_outfile_stream's fill: byte i of the stream is (i * 7 + i / 4096) & 0xff;
+ * fails at fail_at (UINT64_MAX: never). */
+typedef struct stream_src {
+    uint64_t fail_at, calls, next;
+} stream_src;
+
+static base_status stream_fill(void *ctx, uint64_t offset, size_t len, uint8_t *buf)
+{
+    stream_src *s = ctx;
+    assert_int_equal(offset, s->next); /* chunks come in order, back to back */
+    s->next = offset + len;
+    s->calls++;
+    if (offset <= s->fail_at && s->fail_at < offset + len) return BASE_ERR_IO;
+    for (size_t i = 0; i < len; i++) {
+        uint64_t k = offset + i;
+        buf[i] = (uint8_t)((k * 7 + k / 4096) & 0xff);
+    }
+    return BASE_OK;
+}
+
+static void outfile_stream(void **state)
+{
+    (void)state;
+    /* sizes: none, under one chunk, one chunk, many chunks with a short last one */
+    const uint64_t sizes[] = {0, 1000, 1u << 16, (10u << 16) + 123};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        char path[300];
+        snprintf(path, sizeof path, "%s/stream%zu.bin", tmpdir, k);
+        base_outfile o;
+        base_diag d = {0};
+        assert_int_equal(base_outfile_open(&o, path, &d), BASE_OK);
+        base_outfile_write(&o, "head", 4);
+        stream_src src = {UINT64_MAX, 0, 0};
+        assert_int_equal(base_outfile_stream(&o, sizes[k], 1u << 16, stream_fill, &src), BASE_OK);
+        base_outfile_write(&o, "tail", 4);
+        assert_int_equal(base_outfile_commit(&o, &d), BASE_OK);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        uint8_t *got = malloc(sizes[k] + 8);
+        assert_non_null(got);
+        assert_int_equal(fread(got, 1, sizes[k] + 8, f), sizes[k] + 8);
+        assert_int_equal(fgetc(f), EOF);
+        fclose(f);
+        assert_memory_equal(got, "head", 4);
+        for (uint64_t i = 0; i < sizes[k]; i++)
+            assert_int_equal(got[4 + i], (uint8_t)((i * 7 + i / 4096) & 0xff));
+        assert_memory_equal(got + 4 + sizes[k], "tail", 4);
+        free(got);
+    }
+    /* a fill that fails in the third chunk: its status comes back, no chunk after it is made */
+    char path[300];
+    snprintf(path, sizeof path, "%s/stream_fail.bin", tmpdir);
+    base_outfile o;
+    base_diag d = {0};
+    assert_int_equal(base_outfile_open(&o, path, &d), BASE_OK);
+    stream_src src = {(2u << 16) + 5, 0, 0};
+    assert_int_equal(base_outfile_stream(&o, 10u << 16, 1u << 16, stream_fill, &src), BASE_ERR_IO);
+    assert_int_equal(src.calls, 3);
+    base_outfile_abort(&o);
+    assert_int_equal(access(path, F_OK), -1);
+}
+
 static void touch(const char *dir, const char *name)
 {
     char path[600];
@@ -766,6 +828,7 @@ int main(void)
         cmocka_unit_test(half_known_values),
         cmocka_unit_test(half_round_trips_every_value),
         cmocka_unit_test(outfile_commit_and_abort),
+        cmocka_unit_test(outfile_stream),
         cmocka_unit_test(open_inside_refuses_escapes),
         cmocka_unit_test(open_beneath_both_ways),
         cmocka_unit_test(outfile_leaves_umask_alone),
