@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "base/file.h"
+#include "base/pool.h"
 #include "base/sha256.h"
 #include "base/stage.h"
 #include "base/strmap.h"
@@ -141,13 +142,53 @@ static base_status write_slice(slice_run *r, uint32_t k)
         return base_diag_set(r->d, BASE_ERR_NOMEM, "out of memory");
     }
     base_status st = sl_slice_save(r->m, &r->plan, &r->slices, k, path, &po, r->d);
-    if (st == BASE_OK) st = base_sha256_file(path, r->sha[k], r->d);
     struct stat sb;
     r->files[k].file = r->names[2 * k];
     r->files[k].sha256 = r->sha[k];
     r->files[k].data_file = external && stat(data_path, &sb) == 0 ? r->names[2 * k + 1] : NULL;
     free(path);
     free(data_path);
+    return st;
+}
+
+/* The slices' digests, computed once all are written, spread over the cores
+ * (the source's digest is being computed on its own thread meanwhile). */
+typedef struct hash_job {
+    slice_run *r;
+    base_status *st;
+    base_diag *d;
+} hash_job;
+
+static void hash_slices(void *ctx, uint64_t begin, uint64_t end)
+{
+    hash_job *j = ctx;
+    for (uint64_t k = begin; k < end; k++) {
+        char *path = base_path_join(j->r->stage.path, j->r->names[2 * k]);
+        j->st[k] = path ? base_sha256_file(path, j->r->sha[k], &j->d[k])
+                        : base_diag_set(&j->d[k], BASE_ERR_NOMEM, "out of memory");
+        free(path);
+    }
+}
+
+static base_status hash_all(slice_run *r, uint32_t n)
+{
+    base_status *sts = calloc(n + 1, sizeof *sts);
+    base_diag *ds = calloc(n + 1, sizeof *ds);
+    base_pool *pool = NULL;
+    base_status st = sts && ds ? BASE_OK : base_diag_set(r->d, BASE_ERR_NOMEM, "out of memory");
+    if (st == BASE_OK && base_pool_new(0, &pool) != BASE_OK) pool = NULL; /* one thread then */
+    if (st == BASE_OK) {
+        hash_job j = {r, sts, ds};
+        base_pool_for(pool, n, 1, hash_slices, &j);
+        for (uint32_t k = 0; k < n && st == BASE_OK; k++)
+            if (sts[k] != BASE_OK) {
+                *r->d = ds[k];
+                st = sts[k];
+            }
+    }
+    base_pool_free(pool);
+    free(sts);
+    free(ds);
     return st;
 }
 
@@ -323,6 +364,7 @@ onnxfold_status onnxfold_slice(onnxfold_model *model, const char *outdir,
         st = write_slice(&r, k);
         if (st == BASE_OK && r.o->progress) r.o->progress(r.o->progress_ctx, k + 1, n);
     }
+    if (st == BASE_OK) st = hash_all(&r, n);
     if (st == BASE_OK) st = write_metadata(&r);
     if (st == BASE_OK) st = base_stage_commit(&r.stage, &d);
     if (st == BASE_OK && report) st = make_report(&r, report);
