@@ -167,7 +167,9 @@ static int parse_args(slice_args *a, int argc, char **argv, bool *help_shown)
         } else if (!strcmp(s, "--at")) {
             size_t n;
             if (!val || !split_commas(val, a->at, MAX_LIST, &n))
-                return cli_error("slice: --at needs tensor names separated by commas");
+                return cli_error("slice: --at needs tensor names separated by commas (1 to %d of "
+                                 "them, none empty)",
+                                 MAX_LIST);
             a->o.mode = ONNXFOLD_SLICE_AT;
             a->o.at = a->at;
             a->o.n_at = n;
@@ -191,7 +193,9 @@ static int parse_args(slice_args *a, int argc, char **argv, bool *help_shown)
             if (a->o.supported_ops)
                 return cli_error("slice: give --supported-ops or --supported-ops-file once");
             if (!val || !split_commas(val, a->ops, MAX_LIST, &n))
-                return cli_error("slice: --supported-ops needs op types separated by commas");
+                return cli_error("slice: --supported-ops needs op types separated by commas (1 to "
+                                 "%d of them, none empty)",
+                                 MAX_LIST);
             a->o.supported_ops = a->ops;
             a->o.n_supported_ops = n;
             i++;

@@ -221,4 +221,7 @@ EOF
 expect_fail2 "a crossing tensor name not UTF-8" "is not valid UTF-8" \
     "$O" slice badname.onnx bad10 --strict-per-node
 no_leftovers "not UTF-8: no folder" . bad10
+many=$(seq 1 5000 | sed 's/^/t/' | paste -sd, -)
+expect_fail2 "--at with more than 4096 names says so" "1 to 4096 of them" "$O" slice "$M" bad_many --at "$many"
+expect_fail2 "--supported-ops with more than 4096 says so" "1 to 4096 of them" "$O" slice "$M" bad_many2 --supported-ops "$many"
 finish
