@@ -300,6 +300,7 @@ void op_subbyte_pack(int32_t dtype, const uint8_t *in, uint8_t *packed, int64_t 
 {
     uint32_t bits = subbyte_bits(dtype), per = 8 / bits, mask = (1u << bits) - 1u;
     int64_t nbytes = (numel + per - 1) / per;
+    if (nbytes <= 0) return; /* an empty tensor: nothing to pack (packed may be NULL) */
     memset(packed, 0, (size_t)nbytes);
     for (int64_t i = 0; i < numel; i++)
         packed[i / per] |= (uint8_t)((in[i] & mask) << (bits * (uint32_t)(i % per)));
@@ -418,7 +419,7 @@ base_status op_tensor_to_ir(ir_model *m, const op_tensor *t, const char *name, i
     if (st != BASE_OK) return st;
     uint8_t *p = raw ? base_arena_alloc(&m->data_arena, (size_t)raw) : NULL;
     if (raw && !p) return base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
-    if (op_dtype_is_subbyte(t->dtype))
+    if (raw && op_dtype_is_subbyte(t->dtype))
         op_subbyte_pack(t->dtype, t->data, p, t->numel);
     else if (raw)
         memcpy(p, t->data, (size_t)raw);
