@@ -283,6 +283,7 @@ static void build_kv(const op_tensor *past, const op_tensor *x, bool three_d, in
                      size_t es)
 {
     int64_t total = n_past + seq;
+    if (head <= 0) return; /* empty rows: nothing to copy (the data may be NULL) */
     for (int64_t b = 0; b < batch; b++)
         for (int64_t h = 0; h < heads; h++)
             for (int64_t s = 0; s < total; s++) {

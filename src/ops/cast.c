@@ -427,7 +427,7 @@ static base_status set_str(op_str *s, const char *text, size_t len, base_diag *d
 {
     s->data = malloc(len ? len : 1);
     if (!s->data) return base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
-    memcpy(s->data, text, len);
+    if (len) memcpy(s->data, text, len); /* an empty string's text may be NULL */
     s->len = len;
     return BASE_OK;
 }

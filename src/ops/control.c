@@ -617,6 +617,18 @@ static base_status cf_loop_kernel(const op_ctx *c, const cf_attrs *a, op_tensor 
         *(uint8_t *)cond_t->data = (uint8_t)cond;
         st = run_body(c, a->body, bin, n_carried + 2, bout, nb_out);
         if (st == BASE_OK) st = read_one(c, bout[0], IR_DTYPE_BOOL, "the body's condition", &cond);
+        /* a loop-carried tensor keeps its element type (the spec's rule;
+         * inference types the outputs from the initial values); sequences
+         * and optionals may start empty or absent */
+        for (uint32_t i = 0; i < n_carried && st == BASE_OK; i++) {
+            const op_tensor *a0 = in[2 + i], *b = bout[1 + i];
+            if (a0 && b && a0->kind == OP_KIND_TENSOR && b->kind == OP_KIND_TENSOR &&
+                a0->dtype != b->dtype)
+                st = base_diag_set(c->d, BASE_ERR_INVALID,
+                                   "the body turns loop-carried value %" PRIu32
+                                   " from %s into %s (a carried value keeps its type)",
+                                   i, op_dtype_name(a0->dtype), op_dtype_name(b->dtype));
+        }
         for (uint32_t k = 0; k < n_scan && st == BASE_OK; k++) {
             st = list_push(c, &lists[k], bout[1 + n_carried + k], k);
             if (st == BASE_OK) bout[1 + n_carried + k] = NULL;

@@ -281,9 +281,12 @@ static bool try_evaluate(inf_ctx *c, ir_node *n, const op_entry *e, void *attrs,
         }
         op_type t;
         type_of_value(outs[i], &t);
-        if (attach(c, n, n->outputs[i], &t) != BASE_OK ||
-            add_const(c, n->outputs[i], outs[i]) != BASE_OK)
+        if (attach(c, n, n->outputs[i], &t) != BASE_OK) {
+            op_tensor_free(outs[i]); /* contradicts the declared type: not recorded */
             ok = false;
+        } else if (add_const(c, n->outputs[i], outs[i]) != BASE_OK) { /* frees it */
+            ok = false;
+        }
     }
     return ok;
 }

@@ -55,14 +55,15 @@ static inline bool lin_mul(int64_t *acc, int64_t v)
     return true;
 }
 
-/* Element `index` of an array of elements of esize bytes. */
+/* Element `index` of an array of elements of esize bytes. An empty tensor's
+ * data may be NULL: NULL stays NULL (offsetting it is undefined, even by 0). */
 static inline const void *lin_at(const void *base, int64_t index, size_t esize)
 {
-    return (const unsigned char *)base + (size_t)index * esize;
+    return base ? (const unsigned char *)base + (size_t)index * esize : base;
 }
 static inline void *lin_at_mut(void *base, int64_t index, size_t esize)
 {
-    return (unsigned char *)base + (size_t)index * esize;
+    return base ? (unsigned char *)base + (size_t)index * esize : base;
 }
 
 /* out[i] = min(a, b) etc. for int64. */

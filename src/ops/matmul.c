@@ -216,10 +216,11 @@ typedef struct mm_int_job {
         for (uint64_t r = begin; r < end; r++) {                                                   \
             int64_t t = (int64_t)r / p->m, i = (int64_t)r % p->m, oa, ob;                          \
             mm_offsets(p, t, &oa, &ob);                                                            \
-            const T *ar = a + oa + i * p->k, *bm = b + ob;                                         \
             T *yr = y + (int64_t)r * p->n;                                                         \
             U al = (U)j->alpha, be = (U)j->beta;                                                   \
             for (int64_t x = 0; x < p->n; x++) yr[x] = (T)(be * (U)yr[x]);                         \
+            if (p->k == 0) continue; /* empty operands (their data may be NULL) */                 \
+            const T *ar = a + oa + i * p->k, *bm = b + ob;                                         \
             for (int64_t q = 0; q < p->k; q++) {                                                   \
                 U av = al * (U)ar[q];                                                              \
                 const T *br = bm + q * p->n;                                                       \
@@ -253,6 +254,7 @@ static void mm_run_int(base_pool *pool, const mm_plan *p, int32_t dtype, const v
 {
     mm_int_job j = {p, a, b, y, alpha, beta};
     int64_t rows = p->nbatch * p->m, work = p->n * (p->k + 1);
+    if (rows <= 0 || p->n <= 0) return; /* an empty result (y may be NULL) */
     uint64_t grain = (uint64_t)lin_max(1, (1 << 16) / lin_max(work, 1));
     base_pool_for(pool, (uint64_t)rows, grain, mm_int_fn(dtype), &j);
 }

@@ -579,7 +579,8 @@ base_status layernorm_kernel(const op_ctx *c, op_tensor *const *in, uint32_t n_i
     int64_t slen = 0, blen = 0;
     st = suffix_expand(c, "Scale", sc, x, &s, &slen);
     if (st == BASE_OK && bi) st = suffix_expand(c, "B", bi, x, &b, &blen);
-    if (st == BASE_OK && (slen != blen && bi)) {
+    /* (an empty Scale or B goes with an empty normalized shape: nothing to merge) */
+    if (st == BASE_OK && (slen != blen && bi && slen && blen)) {
         /* give both the longer period */
         int64_t L = lin_max(slen, blen);
         double *s2 = malloc((size_t)L * sizeof *s2), *b2 = malloc((size_t)L * sizeof *b2);

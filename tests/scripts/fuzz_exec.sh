@@ -22,6 +22,14 @@ cmake -S "$SRC" -B "$build" -DCMAKE_C_COMPILER=clang -DONNXFOLD_FUZZ=ON -DONNXFO
 cmake --build "$build" --target fuzz_exec -j2 >"$WORK/fuzz-exec-build.log" 2>&1 ||
     { tail -30 "$WORK/fuzz-exec-build.log"; exit 1; }
 rm -rf "$out" && mkdir -p "$out/corpus" || exit 1
+# the inputs of earlier findings first: each must now run clean
+for f in "$SRC"/tests/fuzz/findings/exec/*.bin; do
+    if ! "$build/fuzz_exec" "$f" >"$out/replay.log" 2>&1; then
+        grep -E 'runtime error|ERROR: |fuzz_exec: ' "$out/replay.log" | head -n 3
+        echo "fuzz_exec: the finding $(basename "$f") is back"
+        exit 1
+    fi
+done
 echo "fuzzing the executor for ${seconds}s (seed $seed)"
 start=$SECONDS
 (cd "$out" && "$build/fuzz_exec" corpus -max_total_time="$seconds" -seed="$seed" -max_len=4096 \

@@ -61,4 +61,8 @@ check "--cost: per-op sums saturate instead of wrapping" sh -c "'$O' info huge2.
   grep -q 'MatMul *2 nodes  macs 18446744073709551615 .*constraints 18446744073709551615'"
 expect_fail2 "contradicting shapes name the node" "node 'bad_add' (Add):" "$O" info bad.onnx --shapes
 check "plain info does not need inference" "$O" info bad.onnx
+# a node evaluated from constants whose declared output type contradicts the
+# result: reported, and (in the sanitizer build) nothing leaks
+expect_fail2 "--shapes: a contradiction found by evaluating constants" "inferred rank contradicts" \
+    "$O" info "$SRC/tests/fuzz/findings/infer_leak_on_contradiction.onnx" --shapes
 finish
