@@ -24,35 +24,13 @@ typedef struct types_impl {
     onnxfold_value_type items[]; /* the public pointer is &items[0] */
 } types_impl;
 
-static const char *kind_of(const ir_type *t)
-{
-    if (!t) return "none";
-    switch (t->kind) {
-    case IR_TYPE_TENSOR:
-        return "tensor";
-    case IR_TYPE_SEQUENCE:
-        return "sequence";
-    case IR_TYPE_MAP:
-        return "map";
-    case IR_TYPE_OPTIONAL:
-        return "optional";
-    case IR_TYPE_SPARSE_TENSOR:
-        return "sparse_tensor";
-    case IR_TYPE_OPAQUE:
-        return "opaque";
-    case IR_TYPE_NONE:
-        break;
-    }
-    return "none";
-}
-
 static bool describe(base_arena *a, const ir_value *v, const char *producer, onnxfold_value_type *o)
 {
     o->producer = producer;
     o->io.name = v->name;
     o->io.rank = -1;
     const ir_type *t = v->type;
-    o->io.kind = kind_of(t);
+    o->io.kind = ir_type_kind_name(t ? t->kind : IR_TYPE_NONE);
     if (t && (t->kind == IR_TYPE_SEQUENCE || t->kind == IR_TYPE_OPTIONAL) && t->elem) t = t->elem;
     if (!t || (t->kind != IR_TYPE_TENSOR && t->kind != IR_TYPE_SPARSE_TENSOR)) return true;
     if (t->has_elem_type && ir_dtype_known(t->elem_type))

@@ -34,33 +34,12 @@ static void *zalloc(info_impl *in, size_t n, size_t size)
     return p;
 }
 
-static const char *kind_name(ir_type_kind k)
-{
-    switch (k) {
-    case IR_TYPE_TENSOR:
-        return "tensor";
-    case IR_TYPE_SEQUENCE:
-        return "sequence";
-    case IR_TYPE_MAP:
-        return "map";
-    case IR_TYPE_OPAQUE:
-        return "opaque";
-    case IR_TYPE_SPARSE_TENSOR:
-        return "sparse_tensor";
-    case IR_TYPE_OPTIONAL:
-        return "optional";
-    case IR_TYPE_NONE:
-        break;
-    }
-    return "none";
-}
-
 static void fill_io(info_impl *in, const ir_value_info *vi, onnxfold_io *io)
 {
     io->name = keep(in, vi->value ? vi->value->name : vi->name);
     io->rank = -1;
     const ir_type *t = vi->type;
-    io->kind = kind_name(t ? t->kind : IR_TYPE_NONE);
+    io->kind = ir_type_kind_name(t ? t->kind : IR_TYPE_NONE);
     if (!t || (t->kind != IR_TYPE_TENSOR && t->kind != IR_TYPE_SPARSE_TENSOR)) return;
     if (t->has_elem_type && ir_dtype_known(t->elem_type))
         io->dtype = ir_dtype_get(t->elem_type)->name;

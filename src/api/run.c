@@ -146,34 +146,12 @@ void onnxfold_compare(const onnxfold_tensor *a, const onnxfold_tensor *b, double
 
 /* ---- sessions --------------------------------------------------------------------------- */
 
-static const char *type_kind(const ir_type *t)
-{
-    if (!t) return "none";
-    switch (t->kind) {
-    case IR_TYPE_TENSOR:
-        return "tensor";
-    case IR_TYPE_SEQUENCE:
-        return "sequence";
-    case IR_TYPE_MAP:
-        return "map";
-    case IR_TYPE_OPTIONAL:
-        return "optional";
-    case IR_TYPE_SPARSE_TENSOR:
-        return "sparse_tensor";
-    case IR_TYPE_OPAQUE:
-        return "opaque";
-    case IR_TYPE_NONE:
-        break;
-    }
-    return "none";
-}
-
 static bool describe(onnxfold_session *s, const ir_value *v, onnxfold_io *io)
 {
     io->name = v->name;
     io->rank = -1;
     const ir_type *t = v->type;
-    io->kind = type_kind(t);
+    io->kind = ir_type_kind_name(t ? t->kind : IR_TYPE_NONE);
     if (!t || (t->kind != IR_TYPE_TENSOR && t->kind != IR_TYPE_SPARSE_TENSOR)) return true;
     if (t->has_elem_type && ir_dtype_known(t->elem_type))
         io->dtype = ir_dtype_get(t->elem_type)->name;

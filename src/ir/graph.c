@@ -133,6 +133,42 @@ const ir_tensor_aux *ir_tensor_aux_of(const ir_tensor *t)
     return t->aux ? t->aux : &no_tensor_aux;
 }
 
+const char *ir_type_kind_name(ir_type_kind k)
+{
+    switch (k) {
+    case IR_TYPE_TENSOR:
+        return "tensor";
+    case IR_TYPE_SEQUENCE:
+        return "sequence";
+    case IR_TYPE_MAP:
+        return "map";
+    case IR_TYPE_OPAQUE:
+        return "opaque";
+    case IR_TYPE_SPARSE_TENSOR:
+        return "sparse_tensor";
+    case IR_TYPE_OPTIONAL:
+        return "optional";
+    case IR_TYPE_NONE:
+        break;
+    }
+    return "none";
+}
+
+ir_tensor *ir_tensor_new(ir_model *m, const char *name, int32_t dtype, uint32_t rank,
+                         const int64_t *dims)
+{
+    ir_tensor *t = ir_alloc(m, sizeof *t);
+    int64_t *d = rank ? base_arena_memdup(&m->arena, dims, rank * sizeof *dims) : NULL;
+    if (!t || (rank && !d)) return NULL;
+    t->name = name ? ir_strdup(m, name) : NULL;
+    if (name && !t->name) return NULL;
+    t->has_data_type = true;
+    t->data_type = dtype;
+    t->rank = rank;
+    t->dims = d;
+    return t;
+}
+
 ir_tensor_aux *ir_tensor_aux_mut(ir_model *m, ir_tensor *t)
 {
     if (!t->aux) t->aux = ir_alloc(m, sizeof *t->aux);

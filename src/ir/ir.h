@@ -206,6 +206,10 @@ const ir_tensor_aux *ir_tensor_aux_of(const ir_tensor *t);
 /* The rare fields of t for writing, allocated (zeroed) on first use; NULL
  * when out of memory. */
 ir_tensor_aux *ir_tensor_aux_mut(ir_model *m, ir_tensor *t);
+/* A new tensor in m's arena with name (copied; may be NULL), dtype and dims
+ * (copied) and no payload yet; NULL when out of memory. */
+ir_tensor *ir_tensor_new(ir_model *m, const char *name, int32_t dtype, uint32_t rank,
+                         const int64_t *dims);
 
 typedef struct ir_sparse_tensor {
     ir_tensor *values, *indices; /* NULL when absent */
@@ -282,6 +286,9 @@ typedef enum ir_type_kind {
     IR_TYPE_SPARSE_TENSOR,
     IR_TYPE_OPTIONAL
 } ir_type_kind;
+
+/* "tensor", "sequence", "map", "opaque", "sparse_tensor", "optional", "none". */
+const char *ir_type_kind_name(ir_type_kind k);
 
 struct ir_type {
     ir_type_kind kind;

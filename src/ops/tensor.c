@@ -389,15 +389,8 @@ base_status op_tensor_to_ir(ir_model *m, const op_tensor *t, const char *name, i
     if (t->kind != OP_KIND_TENSOR)
         return base_diag_set(d, BASE_ERR_UNSUPPORTED, "'%s': only tensors can become initializers",
                              name ? name : "");
-    ir_tensor *it = ir_alloc(m, sizeof *it);
-    int64_t *dims =
-        t->rank ? base_arena_memdup(&m->arena, t->dims, t->rank * sizeof *t->dims) : NULL;
-    if (!it || (t->rank && !dims)) return base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
-    it->name = name ? ir_strdup(m, name) : NULL;
-    it->has_data_type = true;
-    it->data_type = t->dtype;
-    it->rank = t->rank;
-    it->dims = dims;
+    ir_tensor *it = ir_tensor_new(m, name, t->dtype, t->rank, t->dims);
+    if (!it) return base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
     if (t->dtype == IR_DTYPE_STRING) {
         ir_bytes *sd = t->numel ? base_arena_calloc(&m->arena, (size_t)t->numel, sizeof *sd) : NULL;
         if (t->numel && !sd) return base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
@@ -558,15 +551,8 @@ base_status op_tensor_to_ir_take(ir_model *m, op_tensor *t, const char *name, ir
         op_dtype_is_subbyte(t->dtype))
         return op_tensor_to_ir(m, t, name, out, d);
     *out = NULL;
-    ir_tensor *it = ir_alloc(m, sizeof *it);
-    int64_t *dims =
-        t->rank ? base_arena_memdup(&m->arena, t->dims, t->rank * sizeof *t->dims) : NULL;
-    if (!it || (t->rank && !dims)) return base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
-    it->name = name ? ir_strdup(m, name) : NULL;
-    it->has_data_type = true;
-    it->data_type = t->dtype;
-    it->rank = t->rank;
-    it->dims = dims;
+    ir_tensor *it = ir_tensor_new(m, name, t->dtype, t->rank, t->dims);
+    if (!it) return base_diag_set(d, BASE_ERR_NOMEM, "out of memory");
     void *data = t->data;
     size_t nbytes = t->nbytes;
     t->data = NULL;

@@ -64,15 +64,10 @@ base_status pass_add_lazy_constant(pass_ctx *c, ir_graph *g, const char *name, i
 {
     *out = NULL;
     ir_value *v = ir_value_new(g, name);
-    ir_tensor *it = ir_alloc(c->m, sizeof *it);
-    int64_t *d = rank ? base_arena_memdup(&c->m->arena, dims, rank * sizeof *dims) : NULL;
+    ir_tensor *it = v ? ir_tensor_new(c->m, NULL, dtype, rank, dims) : NULL;
     ir_tensor_aux *x = it ? ir_tensor_aux_mut(c->m, it) : NULL;
-    if (!v || !x || (rank && !d)) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
+    if (!x) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");
     it->name = v->name;
-    it->has_data_type = true;
-    it->data_type = dtype;
-    it->rank = rank;
-    it->dims = d;
     x->lazy = lazy;
     ir_value *w = ir_graph_add_initializer(g, it);
     if (!w) return base_diag_set(c->d, BASE_ERR_NOMEM, "out of memory");

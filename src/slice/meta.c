@@ -9,27 +9,6 @@
 #include "base/ptrmap.h"
 #include "onnxfold.h"
 
-static const char *kind_name(ir_type_kind k)
-{
-    switch (k) {
-    case IR_TYPE_TENSOR:
-        return "tensor";
-    case IR_TYPE_SEQUENCE:
-        return "sequence";
-    case IR_TYPE_MAP:
-        return "map";
-    case IR_TYPE_OPTIONAL:
-        return "optional";
-    case IR_TYPE_SPARSE_TENSOR:
-        return "sparse_tensor";
-    case IR_TYPE_OPAQUE:
-        return "opaque";
-    case IR_TYPE_NONE:
-        break;
-    }
-    return "none";
-}
-
 /* The value object; `extra` (NULL: none) is added before its closing brace. */
 static void write_value(FILE *f, const char *name, const ir_type *t, const char *extra)
 {
@@ -38,7 +17,7 @@ static void write_value(FILE *f, const char *name, const ir_type *t, const char 
     const ir_type *e = t;
     if (t && t->kind != IR_TYPE_TENSOR) {
         fputs(", \"kind\": ", f);
-        base_json_write_string(f, kind_name(t->kind));
+        base_json_write_string(f, ir_type_kind_name(t->kind));
         if ((t->kind == IR_TYPE_SEQUENCE || t->kind == IR_TYPE_OPTIONAL) && t->elem) e = t->elem;
     }
     fputs(", \"dtype\": ", f);
