@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/stage.h"
 #include "cli/cli.h"
 #include "cli/inputs.h"
 
@@ -102,10 +103,12 @@ static int parse_args(rs_args *a, int argc, char **argv, bool *help_shown)
     if ((a->per_slice || a->npy || a->overwrite) && !a->out_dir)
         return cli_error("run-slices: --per-slice, --npy and --overwrite need --output-dir");
     if (a->out_dir && !*a->out_dir) return cli_error("run-slices: --output-dir must not be empty");
-    /* --overwrite replaces the folder whole: never the slices or the inputs */
-    if (a->out_dir && (cli_same_file(a->out_dir, a->dir) ||
-                       (a->f.input_dir && cli_same_file(a->out_dir, a->f.input_dir))))
-        return cli_error("run-slices: --output-dir %s is the slice folder or the input folder",
+    /* --overwrite replaces the folder whole: never the slices or the inputs,
+     * nor a folder holding them (by identity: symlinks and .. do not hide it) */
+    if (a->out_dir && (base_stage_would_remove(a->out_dir, a->dir) ||
+                       (a->f.input_dir && base_stage_would_remove(a->out_dir, a->f.input_dir))))
+        return cli_error("run-slices: --output-dir %s is the slice folder or the input folder, "
+                         "or holds one of them",
                          a->out_dir);
     a->f.exact_dir = true;
     return CLI_OK;

@@ -170,6 +170,11 @@ expect_fail2 "--output-dir the slice folder" "is the slice folder or the input f
     "$O" run-slices good --input-dir tiny_cnn.in --output-dir good --overwrite
 expect_fail2 "--output-dir the input folder" "is the slice folder or the input folder" \
     "$O" run-slices good --input-dir tiny_cnn.in --output-dir tiny_cnn.in --overwrite
+# a folder holding the slice folder would be replaced with it (--overwrite)
+mkdir -p holder && cp -r good holder/good
+expect_fail2 "--output-dir holding the slice folder" "or holds one of them" \
+    "$O" run-slices holder/good --input-dir tiny_cnn.in --output-dir holder --overwrite
+check "... and the slice folder is still there" "$O" slice --check holder/good --quiet
 expect_fail2 "--per-slice without --output-dir" "need --output-dir" \
     "$O" run-slices good --input-dir tiny_cnn.in --per-slice
 
