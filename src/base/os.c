@@ -117,7 +117,7 @@ int base_os_rename_exchange(int old_dir, const char *old_name, int new_dir, cons
 #endif
 }
 
-bool base_os_unlink_entries(int dir_fd)
+bool base_os_unlink_entries(int dir_fd, int depth)
 {
 #if defined(OS_LINUX) && defined(SYS_getdents64)
     /* struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name */
@@ -131,15 +131,24 @@ bool base_os_unlink_entries(int dir_fd)
             memcpy(&reclen, buf + off + 16, sizeof reclen);
             unsigned char type = (unsigned char)buf[off + 18];
             const char *name = buf + off + 19;
-            if (type != DT_DIR && !(name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]))))
-                removed |= unlinkat(dir_fd, name, 0) == 0;
+            bool dots = name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]));
+            if (type != DT_DIR) {
+                if (!dots) removed |= unlinkat(dir_fd, name, 0) == 0;
+            } else if (!dots && depth > 0) {
+                int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd >= 0) {
+                    (void)base_os_unlink_entries(fd, depth - 1);
+                    close(fd);
+                }
+                removed |= unlinkat(dir_fd, name, AT_REMOVEDIR) == 0;
+            }
             off += reclen;
         }
         /* entries removed while listing: start over from the beginning */
         if (removed && lseek(dir_fd, 0, SEEK_SET) != 0) return true;
     }
 #else
-    (void)dir_fd;
+    (void)dir_fd, (void)depth;
     return false;
 #endif
 }

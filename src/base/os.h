@@ -55,9 +55,11 @@ void base_os_release_pages(const void *p, size_t len);
  * system cannot (then rename in two steps). */
 int base_os_rename_exchange(int old_dir, const char *old_name, int new_dir, const char *new_name);
 
-/* Async-signal-safe: unlinks every entry of the directory dir_fd that is not
- * itself a directory (getdents64 on Linux). Returns false where the system
- * offers no signal-safe way to list a directory (nothing is removed). */
-bool base_os_unlink_entries(int dir_fd);
+/* Async-signal-safe: unlinks every entry of the directory dir_fd, and folders
+ * down to `depth` levels below it with what they hold (never following a
+ * symlink); at depth 0 folders are left (getdents64 on Linux). Returns false
+ * where the system offers no signal-safe way to list a directory (nothing is
+ * removed). */
+bool base_os_unlink_entries(int dir_fd, int depth);
 
 #endif

@@ -48,12 +48,14 @@ static void reg_remove(int *slot)
     *slot = -1;
 }
 
-/* Files of the folder, then the folder (signal-safe calls only). */
+/* The folder and what it holds, two levels deep (run-slices --per-slice
+ * writes slice_K/ folders into its staging folder), with signal-safe calls
+ * only. */
 static void remove_flat(int parent_fd, const char *name)
 {
     int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd >= 0) {
-        (void)base_os_unlink_entries(fd);
+        (void)base_os_unlink_entries(fd, 2);
         close(fd);
     }
     (void)unlinkat(parent_fd, name, AT_REMOVEDIR);

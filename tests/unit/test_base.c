@@ -17,6 +17,7 @@
 
 #include "base/arena.h"
 #include "base/file.h"
+#include "base/stage.h"
 #include "base/json.h"
 #include "base/sha256.h"
 #include "base/half.h"
@@ -397,6 +398,35 @@ static void outfile_stream(void **state)
     assert_int_equal(src.calls, 3);
     base_outfile_abort(&o);
     assert_int_equal(access(path, F_OK), -1);
+}
+
+static void touch(const char *dir, const char *name);
+
+/* What a signal handler runs removes a staging folder holding folders (as
+ * run-slices --per-slice writes), not only files. */
+static void stage_removed_on_signal(void **state)
+{
+    (void)state;
+    char target[300], sub[500];
+    snprintf(target, sizeof target, "%s/staged", tmpdir);
+    base_stage s;
+    base_stage_init(&s);
+    base_diag d = {0};
+    assert_int_equal(base_stage_begin(&s, target, false, &d), BASE_OK);
+    touch(s.path, "a.pb");
+    snprintf(sub, sizeof sub, "%s/slice_0000", s.path);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    touch(sub, "input_0.pb");
+    touch(sub, "output_0.pb");
+    int before;
+    count_entries(tmpdir, &before);
+    base_stage_remove_all();
+    struct stat st;
+    assert_int_equal(stat(s.path, &st), -1); /* gone, with what it held */
+    int after;
+    count_entries(tmpdir, &after);
+    assert_int_equal(after, before - 1);
+    base_stage_abort(&s);
 }
 
 static void touch(const char *dir, const char *name)
@@ -829,6 +859,7 @@ int main(void)
         cmocka_unit_test(half_round_trips_every_value),
         cmocka_unit_test(outfile_commit_and_abort),
         cmocka_unit_test(outfile_stream),
+        cmocka_unit_test(stage_removed_on_signal),
         cmocka_unit_test(open_inside_refuses_escapes),
         cmocka_unit_test(open_beneath_both_ways),
         cmocka_unit_test(outfile_leaves_umask_alone),
