@@ -407,7 +407,7 @@ static void touch(const char *dir, const char *name);
 static void stage_removed_on_signal(void **state)
 {
     (void)state;
-    char target[300], sub[500];
+    char target[300], sub[360];
     snprintf(target, sizeof target, "%s/staged", tmpdir);
     base_stage s;
     base_stage_init(&s);
@@ -420,13 +420,28 @@ static void stage_removed_on_signal(void **state)
     touch(sub, "output_0.pb");
     int before;
     count_entries(tmpdir, &before);
+    /* a system without a signal-safe way to list a folder (the portable
+     * fallbacks) removes nothing from a handler: base_stage_abort does */
+    char empty[400];
+    snprintf(empty, sizeof empty, "%s/probe", sub);
+    assert_int_equal(mkdir(empty, 0755), 0);
+    int probe = open(empty, O_RDONLY | O_DIRECTORY);
+    assert_true(probe >= 0);
+    bool listable = base_os_unlink_entries(probe, 0); /* an empty folder: removes nothing */
+    close(probe);
     base_stage_remove_all();
     struct stat st;
-    assert_int_equal(stat(s.path, &st), -1); /* gone, with what it held */
     int after;
     count_entries(tmpdir, &after);
-    assert_int_equal(after, before - 1);
+    if (listable) {
+        assert_int_equal(stat(s.path, &st), -1); /* gone, with what it held */
+        assert_int_equal(after, before - 1);
+    } else {
+        assert_int_equal(stat(s.path, &st), 0);
+        assert_int_equal(after, before);
+    }
     base_stage_abort(&s);
+    assert_int_equal(stat(s.path, &st), -1);
 }
 
 static void touch(const char *dir, const char *name)
